@@ -1,0 +1,205 @@
+"""One virtual CPU: the C state block, the memory it sees, its system
+registers, and the architectural machinery the instructions and the run loop
+need (PSTATE changes with SP banking, virtual-address accesses, taking and
+returning from exceptions).
+
+Memory accesses go through ``translate()``: with the MMU off (the only regime
+so far) VA = PA, checked against the 44-bit physical address size; the MMU
+issue adds the stage 1/2 walks and a software TLB behind the same call.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from .state import CpuState
+from .memory import PhysMemory, Unmapped
+from .sysregs import SysRegs
+from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
+                         FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
+                         EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER)
+from translator.semantics.ops import ACC_ALIGN
+
+PA_BITS = 44                 # ID_AA64MMFR0_EL1.PARange = 4
+M64 = (1 << 64) - 1
+
+# Vector offsets (ARM ARM D1.10.2 "Exception vectors")
+VEC_CURRENT_SP0, VEC_CURRENT_SPX, VEC_LOWER_A64 = 0x000, 0x200, 0x400
+VEC_SYNC, VEC_IRQ, VEC_FIQ, VEC_SERROR = 0x000, 0x080, 0x100, 0x180
+
+SCTLR_A, SCTLR_SA, SCTLR_SA0 = 1 << 1, 1 << 3, 1 << 4
+
+
+class Cpu:
+    def __init__(self, mem: PhysMemory | None = None, index: int = 0):
+        self.state = CpuState()
+        self.mem = mem if mem is not None else PhysMemory()
+        self.index = index
+        self.sysregs = SysRegs(self)
+        self.warnings: Counter = Counter()
+        self.halted = False          # WFI: waiting for an interrupt
+        self.sysregs.reset()
+
+    def warn(self, what: str) -> None:
+        """Count a warning for the run summary (unimplemented behaviour etc.)."""
+        self.warnings[what] += 1
+
+    # -- PSTATE ------------------------------------------------------------
+    @property
+    def nzcv(self) -> int:
+        s = self.state
+        return s.n << 31 | s.z << 30 | s.c << 29 | s.v << 28
+
+    def set_nzcv(self, value: int) -> None:
+        s = self.state
+        s.n, s.z, s.c, s.v = value >> 31 & 1, value >> 30 & 1, value >> 29 & 1, value >> 28 & 1
+
+    def _sp_index(self) -> int:
+        return self.state.el if self.state.spsel else 0
+
+    def set_pstate_el(self, el: int, spsel: int) -> None:
+        """Change PSTATE.EL/SPSel, banking the stack pointer (x[31] is live)."""
+        s = self.state
+        s.sp_el[self._sp_index()] = s.x[31]
+        s.el, s.spsel = el, spsel
+        s.x[31] = s.sp_el[self._sp_index()]
+
+    def get_sp_el(self, n: int) -> int:
+        return self.state.x[31] if n == self._sp_index() else self.state.sp_el[n]
+
+    def set_sp_el(self, n: int, value: int) -> None:
+        if n == self._sp_index():
+            self.state.x[31] = value & M64
+        else:
+            self.state.sp_el[n] = value & M64
+
+    def get_spsr_value(self) -> int:
+        """PSTATE as an SPSR value (ARM ARM C5.2.18 SPSR_ELx, AArch64 state)."""
+        s = self.state
+        return (self.nzcv | s.ss << 21 | s.il << 20 | s.pan << 22 | s.daif & 0x3C0
+                | s.el << 2 | s.spsel)
+
+    def sctlr(self) -> int:
+        return self.sysregs.get("SCTLR_EL2" if self.state.el == 2 else "SCTLR_EL1")
+
+    # -- memory --------------------------------------------------------------
+    def translate(self, va: int, size: int, write: bool, acc: int) -> int:
+        """VA -> PA for a data access (MMU off: flat, 44-bit PA space)."""
+        if self.sctlr() & 1:
+            self.warn("stage 1 MMU enabled but not implemented yet: flat mapping used")
+        if va >> PA_BITS:
+            raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
+        return va
+
+    def check_alignment(self, va: int, size: int, write: bool, acc: int, align: int | None = None):
+        align = align or size
+        if va & (align - 1) and (acc & ACC_ALIGN or self.sctlr() & SCTLR_A):
+            raise data_abort(va, FSC_ALIGNMENT, write=write)
+
+    def read(self, va: int, size: int, acc: int = 0, isv=None) -> int:
+        if va & (size - 1):
+            self.check_alignment(va, size, False, acc)
+        pa = self.translate(va, size, False, acc)
+        try:
+            return self.mem.read(pa, size)
+        except Unmapped as u:
+            raise data_abort(va, FSC_EXTERNAL, write=False, isv=_isv(size, isv)) from None
+
+    def write(self, va: int, size: int, value: int, acc: int = 0, isv=None) -> None:
+        if va & (size - 1):
+            self.check_alignment(va, size, True, acc)
+        pa = self.translate(va, size, True, acc)
+        try:
+            self.mem.write(pa, size, value)
+        except Unmapped:
+            raise data_abort(va, FSC_EXTERNAL, write=True, isv=_isv(size, isv)) from None
+
+    def check_sp_alignment(self, sp: int) -> None:
+        """CheckSPAlignment(): SCTLR_ELx.SA (SA0 at EL0)."""
+        if sp & 15:
+            bit = SCTLR_SA0 if self.state.el == 0 else SCTLR_SA
+            if self.sysregs.get("SCTLR_EL1" if self.state.el < 2 else "SCTLR_EL2") & bit:
+                raise GuestException(EC_SP_ALIGN, 0)
+
+    def fetch(self, pc: int) -> int:
+        """Instruction fetch: PC alignment fault, then translation/abort."""
+        if pc & 3:
+            raise GuestException(EC_PC_ALIGN, 0, pc)
+        try:
+            if pc >> PA_BITS:
+                raise Unmapped(pc)
+            return self.mem.read(pc, 4)
+        except Unmapped:
+            raise GuestException(EC_IABORT_SAME, FSC_EXTERNAL, pc) from None
+
+    # -- exclusive monitor ----------------------------------------------------------
+    def excl_mark(self, addr: int, size: int) -> None:
+        s = self.state
+        s.excl_addr, s.excl_size, s.excl_valid = addr, size, 1
+
+    def excl_pass(self, addr: int, size: int) -> bool:
+        s = self.state
+        return bool(s.excl_valid and s.excl_addr == addr and s.excl_size == size)
+
+    def excl_clear(self) -> None:
+        self.state.excl_valid = 0
+
+    # -- exceptions --------------------------------------------------------------
+    def take_exception(self, exc: GuestException, vec: int = VEC_SYNC) -> None:
+        """AArch64.TakeException(): to exc.target_el (default: the current EL,
+        at least EL1), with PC at the instruction that raised it."""
+        s = self.state
+        from_el = s.el
+        target = exc.target_el if exc.target_el is not None else max(from_el, 1)
+        if target > from_el:
+            offset = VEC_LOWER_A64
+            # an exception from a lower EL reports the "lower EL" EC variant
+            ec = {EC_IABORT_SAME: EC_IABORT_LOWER, EC_DABORT_SAME: EC_DABORT_LOWER}.get(exc.ec, exc.ec)
+        else:
+            offset = VEC_CURRENT_SPX if s.spsel else VEC_CURRENT_SP0
+            ec = exc.ec
+        sfx = f"_EL{target}"
+        sr = self.sysregs
+        sr.set("SPSR" + sfx, self.get_spsr_value())
+        sr.set("ELR" + sfx, (s.pc + exc.return_offset) & M64)
+        if vec == VEC_SYNC:
+            sr.set("ESR" + sfx, ec << 26 | 1 << 25 | exc.iss)
+            if exc.far is not None:
+                sr.set("FAR" + sfx, exc.far)
+        self.set_pstate_el(target, 1)
+        s.daif = 0x3C0
+        s.ss = s.il = 0
+        s.pc = (sr.get("VBAR" + sfx) & ~0x7FF) + offset + vec
+        self.halted = False
+
+    def exception_return(self) -> int:
+        """AArch64.ExceptionReturn() for ERET: restores PSTATE from SPSR_ELx
+        and returns the new PC (ELR_ELx).  An illegal return (to a higher EL,
+        to AArch32, to EL3) sets PSTATE.IL and keeps the EL (D1.11.5)."""
+        s = self.state
+        if s.el == 0:
+            raise undefined()
+        sfx = f"_EL{s.el}"
+        spsr = self.sysregs.get("SPSR" + sfx)
+        new_pc = self.sysregs.get("ELR" + sfx)
+        m = spsr & 0x1F
+        target, spsel = m >> 2, m & 1
+        illegal = bool(m & 0x10) or target > s.el or target == 3 or (target == 0 and spsel)
+        self.set_nzcv(spsr)
+        s.daif = spsr & 0x3C0
+        if illegal:
+            s.il = 1
+        else:
+            s.il = spsr >> 20 & 1
+            s.pan = spsr >> 22 & 1
+            self.set_pstate_el(target, spsel)
+        s.ss = 0
+        self.excl_clear()
+        return new_pc
+
+
+def _isv(size, isv):
+    """Expand the semantics' (sse, srt, sf, ar) to data_abort's ISV tuple."""
+    if isv is None:
+        return None
+    sse, srt, sf, ar = isv
+    return (size.bit_length() - 1, sse, srt, sf, ar)

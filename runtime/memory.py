@@ -1,0 +1,124 @@
+"""Guest physical memory: RAM regions backed by host buffers, MMIO regions
+backed by device objects, and nothing else (an access anywhere else is an
+external abort for the guest).
+
+Each RAM region is one host buffer (an anonymous mmap: lazily committed, with a
+stable host address the JIT's inline fast path can use).  The fast path of
+generated code is a bounds check against a region plus a host load/store;
+everything else comes here.  ``write_observers`` are told about every write
+done through this slow path (the JIT uses them to drop translations of code
+pages that the guest overwrites).
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import mmap
+
+
+class Unmapped(Exception):
+    """No RAM or device at a physical address (-> external abort)."""
+
+    def __init__(self, addr: int):
+        super().__init__(addr)
+        self.addr = addr
+
+
+class RamRegion:
+    __slots__ = ("base", "size", "end", "buf", "host_addr", "_keep")
+
+    def __init__(self, base: int, size: int, init: bytes | None = None):
+        self.base, self.size, self.end = base, size, base + size
+        self.buf = mmap.mmap(-1, max(size, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        if init:
+            self.buf[: len(init)] = init
+        self._keep = ctypes.c_char.from_buffer(self.buf)
+        self.host_addr = ctypes.addressof(self._keep)
+
+    def release(self):
+        del self._keep
+        self.buf.close()
+
+
+class MmioRegion:
+    __slots__ = ("base", "size", "end", "device")
+
+    def __init__(self, base: int, size: int, device):
+        self.base, self.size, self.end, self.device = base, size, base + size, device
+
+
+class PhysMemory:
+    def __init__(self):
+        self.regions: list = []      # sorted by base, non-overlapping
+        self._bases: list[int] = []
+        self._last = None
+        self.write_observers: list = []
+
+    # -- building -------------------------------------------------------
+    def _insert(self, region):
+        for r in self.regions:
+            if region.base < r.end and r.base < region.end:
+                raise ValueError(f"region {region.base:#x}+{region.size:#x} overlaps {r.base:#x}+{r.size:#x}")
+        i = bisect.bisect(self._bases, region.base)
+        self.regions.insert(i, region)
+        self._bases.insert(i, region.base)
+        return region
+
+    def add_ram(self, base: int, size: int, init: bytes | None = None) -> RamRegion:
+        return self._insert(RamRegion(base, size, init))
+
+    def add_mmio(self, base: int, size: int, device) -> MmioRegion:
+        return self._insert(MmioRegion(base, size, device))
+
+    def ram_regions(self) -> list[RamRegion]:
+        return [r for r in self.regions if isinstance(r, RamRegion)]
+
+    # -- lookup ---------------------------------------------------------
+    def region_of(self, addr: int, size: int = 1):
+        """The region holding all of [addr, addr+size), or raise Unmapped."""
+        r = self._last
+        if r is not None and r.base <= addr and addr + size <= r.end:
+            return r
+        i = bisect.bisect(self._bases, addr) - 1
+        if i >= 0:
+            r = self.regions[i]
+            if addr + size <= r.end:
+                self._last = r
+                return r
+            if addr < r.end:            # straddles the end of a region
+                raise Unmapped(r.end)
+        raise Unmapped(addr)
+
+    # -- access (little-endian) ------------------------------------------
+    def read(self, addr: int, size: int) -> int:
+        r = self.region_of(addr, size)
+        if type(r) is RamRegion:
+            off = addr - r.base
+            return int.from_bytes(r.buf[off: off + size], "little")
+        return r.device.mmio_read(addr - r.base, size)
+
+    def write(self, addr: int, size: int, value: int) -> None:
+        r = self.region_of(addr, size)
+        if type(r) is RamRegion:
+            off = addr - r.base
+            r.buf[off: off + size] = (value & ((1 << (size * 8)) - 1)).to_bytes(size, "little")
+            for obs in self.write_observers:
+                obs(addr, size)
+            return
+        r.device.mmio_write(addr - r.base, size, value)
+
+    def read_bytes(self, addr: int, size: int) -> bytes:
+        r = self.region_of(addr, size)
+        if type(r) is not RamRegion:
+            raise Unmapped(addr)
+        off = addr - r.base
+        return bytes(r.buf[off: off + size])
+
+    def write_bytes(self, addr: int, data: bytes) -> None:
+        r = self.region_of(addr, len(data))
+        if type(r) is not RamRegion:
+            raise Unmapped(addr)
+        off = addr - r.base
+        r.buf[off: off + len(data)] = data
+        for obs in self.write_observers:
+            obs(addr, len(data))

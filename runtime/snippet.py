@@ -1,0 +1,88 @@
+"""The stable test-harness API: run a short piece of guest code.
+
+``run_snippet(code, *, engine="interp", regs={}, mem={}, base=0x40000000,
+max_insns=10000) -> dict``
+
+The code runs at EL1h, the code region [base, base+len(code)) and each
+``mem`` region behaving as Normal memory at their addresses (ordinary
+unaligned accesses allowed: SCTLR_EL1.A = SA = 0, MMU off); every other
+address is unmapped, so an access there is a data abort.  It stops after
+``max_insns`` completed instructions, when PC leaves the code region, or at
+the first exception, which is reported (not taken) with PC at the
+instruction that raised it.
+
+Returns ``{"regs": {...}, "pc": int, "mem": {base: bytes}, "exception": None
+or {"ec", "iss", "far"}, "insns": int}`` with register keys x0..x30, sp, nzcv
+(bits 31:28), v0..v31 (128-bit ints), fpcr, fpsr.  Differential tests and
+tools depend on this contract: keep it stable.
+"""
+from __future__ import annotations
+
+from .cpu import Cpu
+from .memory import PhysMemory
+from .exceptions import GuestException
+
+ENGINES = ("interp",)
+
+
+def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
+    pm = PhysMemory()
+    pm.add_ram(base, len(code), bytes(code))
+    for addr, data in mem.items():
+        pm.add_ram(addr, len(data), bytes(data))
+    cpu = Cpu(pm)
+    cpu.set_pstate_el(1, 1)                          # EL1h
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~0b11011)  # M, A, SA, SA0 off
+    s = cpu.state
+    for k, v in regs.items():
+        if k == "sp":
+            s.x[31] = v
+        elif k == "nzcv":
+            cpu.set_nzcv(v)
+        elif k == "pc":
+            raise ValueError("PC is the code base; pass base=")
+        elif k in ("fpcr", "fpsr"):
+            setattr(s, k, v)
+        elif k[0] == "x" and k[1:].isdigit() and int(k[1:]) < 31:
+            s.x[int(k[1:])] = v & ((1 << 64) - 1)
+        elif k[0] == "v" and k[1:].isdigit() and int(k[1:]) < 32:
+            n = int(k[1:])
+            s.vreg[2 * n] = v & ((1 << 64) - 1)
+            s.vreg[2 * n + 1] = v >> 64 & ((1 << 64) - 1)
+        else:
+            raise ValueError(f"unknown register {k!r}")
+    s.pc = base
+    return cpu
+
+
+def _result(cpu: Cpu, mem: dict, exception, insns: int) -> dict:
+    s = cpu.state
+    regs = {f"x{i}": s.x[i] for i in range(31)}
+    regs["sp"] = s.x[31]
+    regs["nzcv"] = cpu.nzcv
+    for i in range(32):
+        regs[f"v{i}"] = s.vreg[2 * i] | s.vreg[2 * i + 1] << 64
+    regs["fpcr"], regs["fpsr"] = s.fpcr, s.fpsr
+    out_mem = {addr: cpu.mem.read_bytes(addr, len(data)) if len(data) else b"" for addr, data in mem.items()}
+    return {"regs": regs, "pc": s.pc, "mem": out_mem, "exception": exception, "insns": insns}
+
+
+def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: dict = {},
+                base: int = 0x40000000, max_insns: int = 10000) -> dict:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
+    cpu = _make_cpu(code, regs, mem, base)
+    from translator.interp import Interpreter
+    interp = Interpreter(cpu)
+    s = cpu.state
+    end = base + len(code)
+    insns = 0
+    exception = None
+    while insns < max_insns and base <= s.pc < end:
+        try:
+            interp.step()
+        except GuestException as exc:
+            exception = exc.as_dict()
+            break
+        insns += 1
+    return _result(cpu, mem, exception, insns)

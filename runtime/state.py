@@ -1,0 +1,61 @@
+"""The CPU state: one contiguous C structure.
+
+Generated native code (the LLVM backend) addresses every field by a fixed byte
+offset into this structure; Python reads and writes it through ctypes.  Keep
+fields naturally aligned and never reorder them without bumping
+``STATE_LAYOUT_VERSION`` (the persistent code cache keys on it).
+
+Design choices:
+- ``x[31]`` holds the *current* stack pointer (SP_EL0 or SP_ELx, chosen by
+  PSTATE.EL and PSTATE.SPSel) so that register number 31 in an "SP" context is
+  an ordinary array slot for generated code.  The banked values of the SPs
+  that are not current live in ``sp_el[0..2]``; ``runtime.cpu.Cpu`` swaps them
+  whenever EL or SPSel changes (as QEMU's aarch64_restore_sp/save_sp do).
+- NZCV are four separate bytes (0/1): generated code can then drop dead flag
+  writes, and the interpreter avoids masking.
+- System registers live in ``sysregs[]``; ``runtime.sysregs`` assigns each
+  stored register a slot.
+"""
+from __future__ import annotations
+
+import ctypes
+
+STATE_LAYOUT_VERSION = 1
+SYSREG_SLOTS = 512
+
+u8, u32, u64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64
+
+
+class CpuState(ctypes.Structure):
+    _fields_ = [
+        ("x", u64 * 32),          # X0..X30, [31] = current SP
+        ("pc", u64),
+        ("n", u8), ("z", u8), ("c", u8), ("v", u8),   # PSTATE.NZCV
+        ("el", u8),               # PSTATE.EL (0..2)
+        ("spsel", u8),            # PSTATE.SPSel
+        ("ss", u8),               # PSTATE.SS
+        ("il", u8),               # PSTATE.IL
+        ("daif", u32),            # PSTATE.DAIF in bits 9:6 (as the DAIF register)
+        ("pan", u8), ("_pad0", u8 * 3),
+        ("sp_el", u64 * 3),       # banked SP_EL0/1/2 (the live one is x[31])
+        ("vreg", u64 * 64),       # V0..V31, 128 bits each, little-endian halves
+        ("fpcr", u32), ("fpsr", u32),
+        # Local exclusive monitor (ARM ARM B2.9): address/size of the last
+        # load-exclusive, valid flag.
+        ("excl_addr", u64), ("excl_size", u64), ("excl_valid", u64),
+        # Engine words, used by the dispatcher and exits (JIT issue): exact
+        # retired instruction count, budget, pending-event word, exit reason.
+        ("icount", u64), ("budget", u64), ("pending", u64), ("exit_reason", u64),
+        # Exception being raised by the instruction at ``pc`` (syndrome parts),
+        # filled by generated code or helpers before an exit.
+        ("exc_ec", u64), ("exc_iss", u64), ("exc_far", u64), ("exc_far_valid", u64),
+        ("sysregs", u64 * SYSREG_SLOTS),
+    ]
+
+
+def offset_of(field: str) -> int:
+    """Byte offset of a field: what generated code uses."""
+    return getattr(CpuState, field).offset
+
+
+REG_SP = 31

@@ -1,0 +1,200 @@
+"""The system-register mechanism: storage, access checks, special behaviour.
+
+The *data* (every register's encoding, lowest EL, access, reset value) is the
+table in ``runtime.sysreg_defs``; this module gives each stored register a
+slot in ``CpuState.sysregs`` (so generated code can read plain registers at a
+fixed offset) and implements MRS/MSR/SYS with the architectural access rules:
+
+- an encoding with no register, or a register above the current EL, or a
+  write to a read-only / read of a write-only register: UNDEFINED;
+- EL0 accesses gated by SCTLR_EL1/CNTKCTL_EL1 bits (``RegDef.el0``) trap to
+  EL1 with EC 0x18 when the bit is clear (ARM ARM D13 "AArch64 System
+  register descriptions", per-register "Accessibility" pseudocode);
+- registers of kind "special" get their behaviour from ``_SPECIAL_READ`` /
+  ``_SPECIAL_WRITE`` below (PSTATE fields, banked SPs, the counters...).
+
+To add a register: add a row to ``sysreg_defs.REGISTERS``; if reading or
+writing it does more than store a value, give it kind "special" and a
+function here.
+"""
+from __future__ import annotations
+
+from . import sysreg_defs as D
+from .exceptions import GuestException, EC_SYSREG, undefined
+from .state import SYSREG_SLOTS
+
+# Bits of the registers that gate EL0 access (ARM ARM D17.2 SCTLR_EL1, CNTKCTL_EL1)
+GATE_BITS = {
+    "SCTLR_EL1.UMA": ("SCTLR_EL1", 9), "SCTLR_EL1.DZE": ("SCTLR_EL1", 14),
+    "SCTLR_EL1.UCT": ("SCTLR_EL1", 15), "SCTLR_EL1.UCI": ("SCTLR_EL1", 26),
+    "CNTKCTL_EL1.EL0PCTEN": ("CNTKCTL_EL1", 0), "CNTKCTL_EL1.EL0VCTEN": ("CNTKCTL_EL1", 1),
+    "CNTKCTL_EL1.EL0VTEN": ("CNTKCTL_EL1", 8), "CNTKCTL_EL1.EL0PTEN": ("CNTKCTL_EL1", 9),
+}
+
+#: Virtual time: the counter advances one tick per TICK_INSNS retired
+#: instructions (1 instruction = 1 ns at the 62.5 MHz CNTFRQ: 16 per tick).
+TICK_INSNS = 16
+
+M64 = (1 << 64) - 1
+
+
+def key_of(op0, op1, crn, crm, op2) -> int:
+    return op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+
+
+def key_fields(key: int) -> tuple:
+    return key >> 14 & 3, key >> 11 & 7, key >> 7 & 15, key >> 3 & 15, key & 7
+
+
+def key_name(key: int) -> str:
+    d = D.BY_KEY.get(key) or D.SYSOPS_BY_KEY.get(key)
+    if d is not None:
+        return d.name
+    return "S{}_{}_C{}_C{}_{}".format(*key_fields(key))
+
+
+# Slots: every register of the table gets one (cheap, and lets "special"
+# registers without dedicated behaviour fall back to storage).
+SLOT = {d.name: i for i, d in enumerate(D.REGISTERS)}
+assert len(SLOT) <= SYSREG_SLOTS, "grow state.SYSREG_SLOTS"
+
+
+def trap_iss(key: int, rt: int, is_read: bool) -> int:
+    """ISS for EC 0x18 (trapped MSR, MRS or System instruction)."""
+    op0, op1, crn, crm, op2 = key_fields(key)
+    return op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | int(is_read)
+
+
+class SysRegs:
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.regs = cpu.state.sysregs
+
+    # -- runtime access by name (no checks) -----------------------------------
+    def get(self, name: str) -> int:
+        return self.regs[SLOT[name]]
+
+    def set(self, name: str, value: int) -> None:
+        self.regs[SLOT[name]] = value & M64
+
+    def reset(self) -> None:
+        for d in D.REGISTERS:
+            self.regs[SLOT[d.name]] = d.reset
+
+    # -- guest access -----------------------------------------------------------
+    def _check(self, d, key, rt, is_read):
+        el = self.cpu.state.el
+        if d is None or el < d.el:
+            raise undefined()
+        if is_read and d.access == "wo" or not is_read and d.access == "ro":
+            raise undefined()
+        if el == 0 and d.el0 is not None:
+            reg, bit = GATE_BITS[d.el0]
+            if not self.get(reg) >> bit & 1:
+                raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=1)
+
+    def read(self, key: int, rt: int = 31) -> int:
+        d = D.BY_KEY.get(key)
+        self._check(d, key, rt, True)
+        fn = _SPECIAL_READ.get(d.name)
+        if fn is not None:
+            return fn(self.cpu) & M64
+        if d.kind == "special":
+            self.cpu.warn(f"{d.name}: special behaviour not implemented, reads stored value")
+        return self.regs[SLOT[d.name]]
+
+    def write(self, key: int, rt: int, value: int) -> None:
+        d = D.BY_KEY.get(key)
+        self._check(d, key, rt, False)
+        fn = _SPECIAL_WRITE.get(d.name)
+        if fn is not None:
+            fn(self.cpu, value & M64)
+            return
+        if d.kind == "const":
+            return
+        if d.kind == "special":
+            self.cpu.warn(f"{d.name}: special behaviour not implemented, write stored")
+        self.regs[SLOT[d.name]] = (value & ~d.res0 | d.res1) & M64
+
+
+# -- special registers -----------------------------------------------------------
+def _counter(cpu) -> int:
+    return cpu.state.icount // TICK_INSNS
+
+
+def _sp_el0_check(cpu):
+    # SP_EL0 is accessible by MSR/MRS only when SPSel = 1 (C5.2.18 SP_EL0 accessibility).
+    if cpu.state.spsel == 0:
+        raise undefined()
+
+
+def _tval_read(cval_name, offset=lambda cpu: 0):
+    def read(cpu):
+        v = (cpu.sysregs.get(cval_name) - (_counter(cpu) - offset(cpu))) & 0xFFFFFFFF
+        return v - (1 << 32) if v >> 31 else v      # sign-extended TimerValue
+    return read
+
+
+def _tval_write(cval_name, offset=lambda cpu: 0):
+    def write(cpu, v):
+        v &= 0xFFFFFFFF
+        sv = v - (1 << 32) if v >> 31 else v
+        cpu.sysregs.set(cval_name, (_counter(cpu) - offset(cpu) + sv) & M64)
+    return write
+
+
+def _voff(cpu):
+    return cpu.sysregs.get("CNTVOFF_EL2")
+
+
+def _ccsidr(cpu):
+    return D.CCSIDR_VALUES.get(cpu.sysregs.get("CSSELR_EL1"), 0)
+
+
+def _dczid(cpu):
+    v = D.BY_KEY[key_of(3, 3, 0, 0, 7)].reset
+    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") >> 14 & 1:
+        v |= 1 << 4                                   # DZP: DC ZVA prohibited
+    return v
+
+
+def _sp_el0_read(cpu):
+    _sp_el0_check(cpu)
+    return cpu.get_sp_el(0)
+
+
+def _sp_el0_write(cpu, v):
+    _sp_el0_check(cpu)
+    cpu.set_sp_el(0, v)
+
+
+_SPECIAL_READ = {
+    "NZCV": lambda cpu: cpu.nzcv,
+    "DAIF": lambda cpu: cpu.state.daif,
+    "CurrentEL": lambda cpu: cpu.state.el << 2,
+    "SPSel": lambda cpu: cpu.state.spsel,
+    "FPCR": lambda cpu: cpu.state.fpcr,
+    "FPSR": lambda cpu: cpu.state.fpsr,
+    "SP_EL0": _sp_el0_read,
+    "SP_EL1": lambda cpu: cpu.get_sp_el(1),
+    "CNTPCT_EL0": _counter,
+    "CNTVCT_EL0": lambda cpu: (_counter(cpu) - _voff(cpu)) & M64,
+    "CNTP_TVAL_EL0": _tval_read("CNTP_CVAL_EL0"),
+    "CNTV_TVAL_EL0": _tval_read("CNTV_CVAL_EL0", _voff),
+    "CNTHP_TVAL_EL2": _tval_read("CNTHP_CVAL_EL2"),
+    "CCSIDR_EL1": _ccsidr,
+    "DCZID_EL0": _dczid,
+}
+
+_SPECIAL_WRITE = {
+    "NZCV": lambda cpu, v: cpu.set_nzcv(v),
+    "DAIF": lambda cpu, v: setattr(cpu.state, "daif", v & 0x3C0),
+    "SPSel": lambda cpu, v: cpu.set_pstate_el(cpu.state.el, v & 1),
+    "FPCR": lambda cpu, v: setattr(cpu.state, "fpcr", v & 0x07FF9F00),
+    "FPSR": lambda cpu, v: setattr(cpu.state, "fpsr", v & 0xF800009F),
+    "SP_EL0": _sp_el0_write,
+    "SP_EL1": lambda cpu, v: cpu.set_sp_el(1, v),
+    "CNTP_TVAL_EL0": _tval_write("CNTP_CVAL_EL0"),
+    "CNTV_TVAL_EL0": _tval_write("CNTV_CVAL_EL0", _voff),
+    "CNTHP_TVAL_EL2": _tval_write("CNTHP_CVAL_EL2"),
+}

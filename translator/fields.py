@@ -1,0 +1,55 @@
+"""Named field functions: derived values of encoding fields, written once.
+
+These are pure functions of instruction fields (evaluated at decode/translate
+time, never at guest run time), following the ARM ARM shared pseudocode.
+"""
+from __future__ import annotations
+
+
+def sext(value: int, bits: int) -> int:
+    """SignExtend a ``bits``-wide field to a Python int."""
+    sign = 1 << (bits - 1)
+    return (value & (sign - 1)) - (value & sign)
+
+
+def ones(n: int) -> int:
+    return (1 << n) - 1
+
+
+def ror(value: int, amount: int, bits: int) -> int:
+    amount %= bits
+    value &= ones(bits)
+    return ((value >> amount) | (value << (bits - amount))) & ones(bits)
+
+
+def replicate(elem: int, esize: int, bits: int) -> int:
+    out = 0
+    for i in range(0, bits, esize):
+        out |= elem << i
+    return out
+
+
+def decode_bit_masks(n: int, imms: int, immr: int, datasize: int, immediate: bool = True):
+    """DecodeBitMasks() (ARM ARM shared/functions/bitmasks): returns
+    (wmask, tmask), or None where the pseudocode says UNDEFINED."""
+    length = (n << 6 | (~imms & 0x3F)).bit_length() - 1     # HighestSetBit(immN:NOT(imms))
+    if length < 1:
+        return None
+    levels = ones(length)
+    if immediate and (imms & levels) == levels:
+        return None
+    esize = 1 << length
+    if esize > datasize:
+        return None
+    s = imms & levels
+    r = immr & levels
+    d = (s - r) & levels
+    welem = ones(s + 1)
+    telem = ones(d + 1)
+    wmask = replicate(ror(welem, r, esize), esize, datasize)
+    tmask = replicate(telem, esize, datasize)
+    return wmask, tmask
+
+
+def logical_imm(n: int, imms: int, immr: int, datasize: int) -> int:
+    return decode_bit_masks(n, imms, immr, datasize)[0]

@@ -1,0 +1,226 @@
+"""The reference interpreter: the semantics evaluated on Python ints.
+
+``InterpEmitter`` implements every operation of
+``translator.semantics.ops.Emitter`` directly on the CPU state; ``Interpreter``
+fetches, decodes (with a per-word cache of decoded instructions) and executes
+one instruction at a time.  Exceptions propagate as ``GuestException`` with
+PC still at the instruction that raised them; the caller decides whether to
+take them (``Cpu.take_exception``) or report them (``run_snippet``).
+"""
+from __future__ import annotations
+
+from runtime import helpers as H
+from runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
+from .decode import decode
+from .semantics import lookup
+from .semantics.ops import Emitter, ACC_ALIGN
+
+M = {1: 1, 8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: (1 << 64) - 1, 128: (1 << 128) - 1}
+
+
+def _crc_table(poly_reflected):
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (poly_reflected if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+_CRC32 = _crc_table(0xEDB88320)      # bit-reversed 0x04C11DB7
+_CRC32C = _crc_table(0x82F63B78)     # bit-reversed 0x1EDC6F41
+
+
+def _signed(a, bits):
+    return a - (1 << bits) if a >> (bits - 1) else a
+
+
+class InterpEmitter(Emitter):
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.s = cpu.state
+        self.pc = 0
+        self.word = 0
+        self.next_pc = 0
+
+    # registers
+    def rx(self, n, bits=64):
+        return 0 if n == 31 else self.s.x[n] & M[bits]
+
+    def rsp(self, n, bits=64):
+        return self.s.x[n] & M[bits]
+
+    def wx(self, n, v, bits=64):
+        if n != 31:
+            self.s.x[n] = v & M[bits]
+
+    def wsp(self, n, v, bits=64):
+        self.s.x[n] = v & M[bits]
+
+    # flags
+    def nzcv(self):
+        s = self.s
+        return s.n, s.z, s.c, s.v
+
+    def set_nzcv(self, n, z, c, v):
+        s = self.s
+        s.n, s.z, s.c, s.v = n, z, c, v
+
+    def cond(self, cond):
+        """ConditionHolds() (ARM ARM shared/functions/system/ConditionHolds)."""
+        s = self.s
+        base = cond >> 1
+        if base == 0:
+            r = s.z
+        elif base == 1:
+            r = s.c
+        elif base == 2:
+            r = s.n
+        elif base == 3:
+            r = s.v
+        elif base == 4:
+            r = s.c and not s.z
+        elif base == 5:
+            r = s.n == s.v
+        elif base == 6:
+            r = s.n == s.v and not s.z
+        else:
+            return 1
+        r = int(bool(r))
+        return r ^ 1 if cond & 1 else r
+
+    # arithmetic
+    def add(self, a, b, bits): return (a + b) & M[bits]
+    def sub(self, a, b, bits): return (a - b) & M[bits]
+    def mul(self, a, b, bits): return (a * b) & M[bits]
+    def and_(self, a, b, bits): return a & b & M[bits]
+    def or_(self, a, b, bits): return (a | b) & M[bits]
+    def xor(self, a, b, bits): return (a ^ b) & M[bits]
+    def not_(self, a, bits): return ~a & M[bits]
+    def shl(self, a, s, bits): return (a << s) & M[bits]
+    def lshr(self, a, s, bits): return a >> s
+
+    def ashr(self, a, s, bits):
+        return (_signed(a, bits) >> s) & M[bits]
+
+    def ror(self, a, s, bits):
+        s %= bits
+        return ((a >> s) | (a << (bits - s))) & M[bits] if s else a
+
+    def zext(self, a, frm, to): return a
+    def sext(self, a, frm, to): return _signed(a, frm) & M[to]
+    def trunc(self, a, frm, to): return a & M[to]
+
+    def cmp(self, op, a, b, bits):
+        if op[0] == "s":
+            a, b, op = _signed(a, bits), _signed(b, bits), op[1:]
+        elif op[0] == "u":
+            op = op[1:]
+        return int({"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b,
+                    "gt": a > b, "ge": a >= b}[op])
+
+    def select(self, c, a, b, bits): return a if c else b
+
+    def add_with_carry(self, a, b, cin, bits):
+        m = M[bits]
+        u = a + b + cin
+        r = u & m
+        sign = 1 << (bits - 1)
+        return r, int(bool(r & sign)), int(r == 0), int(u > m), int(bool((a ^ r) & (b ^ r) & sign))
+
+    def udiv(self, a, b, bits): return a // b if b else 0
+
+    def sdiv(self, a, b, bits):
+        if b == 0:
+            return 0
+        sa, sb = _signed(a, bits), _signed(b, bits)
+        q = abs(sa) // abs(sb)
+        return (-q if (sa < 0) != (sb < 0) else q) & M[bits]
+
+    def mulh(self, a, b, signed):
+        if signed:
+            a, b = _signed(a, 64), _signed(b, 64)
+        return ((a * b) >> 64) & M[64]
+
+    def clz(self, a, bits): return bits - a.bit_length()
+
+    def rbit(self, a, bits): return int(format(a, f"0{bits}b")[::-1], 2)
+
+    def bswap(self, a, bits): return int.from_bytes(a.to_bytes(bits // 8, "little"), "big")
+
+    def crc32(self, acc, val, nbytes, castagnoli):
+        t = _CRC32C if castagnoli else _CRC32
+        for i in range(nbytes):
+            acc = (acc >> 8) ^ t[(acc ^ (val >> (8 * i))) & 0xFF]
+        return acc
+
+    # memory
+    def load(self, addr, size, acc=0, isv=None):
+        return self.cpu.read(addr, size, acc, isv)
+
+    def store(self, addr, value, size, acc=0, isv=None):
+        self.cpu.write(addr, size, value, acc, isv)
+
+    def check_align(self, addr, size):
+        if addr & (size - 1):
+            raise data_abort(addr, FSC_ALIGNMENT, write=True)
+
+    def check_sp_align(self, sp):
+        self.cpu.check_sp_alignment(sp)
+
+    def excl_mark(self, addr, size): self.cpu.excl_mark(addr, size)
+    def excl_pass(self, addr, size): return int(self.cpu.excl_pass(addr, size))
+    def excl_clear(self): self.cpu.excl_clear()
+
+    def if_(self, c, then):
+        if c:
+            then()
+
+    # control flow / runtime
+    def branch(self, target): self.next_pc = target
+
+    def branch_if(self, c, target):
+        if c:
+            self.next_pc = target
+
+    def exception(self, ec, iss, return_offset=0):
+        raise GuestException(ec, iss, return_offset=return_offset)
+
+    def undef(self):
+        raise undefined()
+
+    def helper(self, name, *args):
+        return getattr(H, name)(self.cpu, *args)
+
+    def end_block(self):
+        pass
+
+
+class Interpreter:
+    """Executes guest instructions one at a time on a ``runtime.cpu.Cpu``."""
+
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.e = InterpEmitter(cpu)
+        self._decoded: dict[int, tuple] = {}
+        self.undef_counts: dict[str, int] = {}
+
+    def decoded(self, word: int):
+        d = self._decoded.get(word)
+        if d is None:
+            insn = decode(word)
+            d = self._decoded[word] = (lookup(insn.name), insn.f, insn.name)
+        return d
+
+    def step(self) -> None:
+        """Execute one instruction; raises GuestException with state intact."""
+        s = self.cpu.state
+        pc = s.pc
+        word = self.cpu.fetch(pc)
+        fn, f, _ = self.decoded(word)
+        e = self.e
+        e.pc, e.word, e.next_pc = pc, word, (pc + 4) & M[64]
+        fn(e, f)
+        s.pc = e.next_pc
+        s.icount += 1

@@ -1,0 +1,92 @@
+"""The emitter interface that semantic functions are written against.
+
+This class documents every operation and is the base of both backends.
+Widths (``bits``) are explicit because the interpreter's values are plain
+Python ints; the LLVM backend uses them to pick IR types.  Boolean values
+("1-bit") are what ``cmp``/``cond`` return and what ``select``/``branch_if``/
+``if_`` take.
+
+Access flags for ``load``/``store`` (ARM ARM AccType):
+"""
+from __future__ import annotations
+
+ACC_NORMAL = 0
+ACC_UNPRIV = 1      # LDTR/STTR: EL0 permissions when executed at EL1
+ACC_ALIGN = 2       # alignment fault unless naturally aligned (exclusive, acquire/release)
+ACC_ORDERED = 4     # acquire/release (barrier semantics; no effect in a 1-CPU model)
+ACC_EXCL = 8        # load/store exclusive
+ACC_STREAM = 16     # non-temporal hint (LDNP/STNP); no effect
+
+CONDITIONS = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv")
+
+
+class Emitter:
+    #: address of the instruction being executed/translated (a Python int)
+    pc: int
+    #: the 32-bit instruction word
+    word: int
+
+    # -- general registers --------------------------------------------------
+    def rx(self, n, bits=64):           """X[n]/W[n]; register 31 reads as zero."""
+    def rsp(self, n, bits=64):          """X[n]/W[n]; register 31 is the current SP."""
+    def wx(self, n, v, bits=64):        """X[n] = v (32-bit writes zero-extend); 31 discards."""
+    def wsp(self, n, v, bits=64):       """X[n] = v; register 31 is the current SP."""
+
+    # -- flags ----------------------------------------------------------------
+    def nzcv(self):                     """(n, z, c, v) as 1-bit values."""
+    def set_nzcv(self, n, z, c, v):     """PSTATE.NZCV = n:z:c:v (1-bit values)."""
+    def cond(self, cond: int):          """ConditionHolds(cond) as a 1-bit value."""
+
+    # -- integer operations (all modulo 2**bits) -----------------------------
+    def add(self, a, b, bits): ...
+    def sub(self, a, b, bits): ...
+    def mul(self, a, b, bits): ...
+    def and_(self, a, b, bits): ...
+    def or_(self, a, b, bits): ...
+    def xor(self, a, b, bits): ...
+    def not_(self, a, bits): ...
+    def shl(self, a, s, bits):          """a << s, 0 <= s < bits."""
+    def lshr(self, a, s, bits): ...
+    def ashr(self, a, s, bits): ...
+    def ror(self, a, s, bits): ...
+    def zext(self, a, frm, to): ...
+    def sext(self, a, frm, to): ...
+    def trunc(self, a, frm, to): ...
+    def cmp(self, op: str, a, b, bits): """op in eq ne ult ule ugt uge slt sle sgt sge -> 1-bit."""
+    def select(self, c, a, b, bits): ...
+    def add_with_carry(self, a, b, cin, bits):
+        """AddWithCarry(): returns (result, n, z, c, v)."""
+    def udiv(self, a, b, bits):         """Unsigned divide, 0 when b == 0 (UDIV)."""
+    def sdiv(self, a, b, bits):         """Signed divide rounding to zero, 0 when b == 0, MIN/-1 = MIN."""
+    def mulh(self, a, b, signed: bool): """High 64 bits of the 128-bit product of 64-bit a and b."""
+    def clz(self, a, bits): ...
+    def rbit(self, a, bits): ...
+    def bswap(self, a, bits): ...
+    def crc32(self, acc, val, nbytes: int, castagnoli: bool):
+        """CRC32 (poly 0x04C11DB7) or CRC32C (0x1EDC6F41), bit-reflected, as the ARM pseudocode."""
+
+    # -- memory ---------------------------------------------------------------
+    def load(self, addr, size: int, acc: int = ACC_NORMAL, isv=None):
+        """Read ``size`` bytes (little-endian) at virtual ``addr``; may fault.
+        ``isv`` = (sse, srt, sf, ar) for the data-abort instruction syndrome."""
+    def store(self, addr, value, size: int, acc: int = ACC_NORMAL, isv=None): ...
+    def check_align(self, addr, size: int):
+        """Alignment fault unless addr is a multiple of ``size`` (a power of two)."""
+    def check_sp_align(self, sp):       """SP alignment fault if SCTLR_ELx.SA and sp % 16."""
+    def excl_mark(self, addr, size: int):   """Set the local exclusive monitor."""
+    def excl_pass(self, addr, size: int):   """1-bit: does the monitor cover [addr, addr+size)?"""
+    def excl_clear(self): ...
+    def if_(self, c, then):             """Run ``then()`` (side effects only) when c holds."""
+
+    # -- control flow and the runtime -------------------------------------
+    def branch(self, target):           """Next PC = target."""
+    def branch_if(self, c, target):     """Next PC = target if c else pc + 4."""
+    def exception(self, ec: int, iss: int, return_offset: int = 0):
+        """Raise a synchronous exception at this instruction (static syndrome)."""
+    def undef(self):                    """UNDEFINED: exception with EC 0."""
+    def helper(self, name: str, *args):
+        """Call the runtime helper ``runtime.helpers.<name>(cpu, *args)``:
+        system registers, barriers, cache/TLB maintenance, ERET, WFI...
+        Helpers may raise guest exceptions and may change PC or PSTATE; they
+        return a 64-bit value or None."""
+    def end_block(self):                """Translation context may have changed: the block ends here."""
