@@ -43,6 +43,10 @@ class Cpu:
         """Count a warning for the run summary (unimplemented behaviour etc.)."""
         self.warnings[what] += 1
 
+    def pending_interrupts_isr(self) -> int:
+        """ISR_EL1 (A/I/F pending bits): no interrupt controller yet, so none."""
+        return 0
+
     # -- PSTATE ------------------------------------------------------------
     @property
     def nzcv(self) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import sysreg_defs as D
 from .exceptions import (GuestException, undefined, EC_HVC64, EC_SMC64, EC_SYSREG, EC_WFX)
-from .sysregs import trap_iss, GATE_BITS
+from .sysregs import trap_iss, el0_allowed
 
 HCR_TWI, HCR_TWE, HCR_TSC, HCR_HCD = 1 << 13, 1 << 14, 1 << 19, 1 << 29
 SCTLR_NTWI, SCTLR_NTWE, SCTLR_UMA = 1 << 16, 1 << 18, 1 << 9
@@ -44,10 +44,8 @@ def sys(cpu, key, value):
     el = cpu.state.el
     if d is None or el < d.el:
         raise undefined()
-    if el == 0 and d.el0 is not None:
-        reg, bit = GATE_BITS[d.el0]
-        if not cpu.sysregs.get(reg) >> bit & 1:
-            raise GuestException(EC_SYSREG, trap_iss(key, 31, False), target_el=1)
+    if el == 0 and d.el0 is not None and not el0_allowed(cpu.sysregs, d.el0):
+        raise GuestException(EC_SYSREG, trap_iss(key, 31, False), target_el=1)
     handler = _SYSOPS.get(d.kind)
     handler(cpu, d, value)
 

@@ -29,7 +29,15 @@ GATE_BITS = {
     "SCTLR_EL1.UCT": ("SCTLR_EL1", 15), "SCTLR_EL1.UCI": ("SCTLR_EL1", 26),
     "CNTKCTL_EL1.EL0PCTEN": ("CNTKCTL_EL1", 0), "CNTKCTL_EL1.EL0VCTEN": ("CNTKCTL_EL1", 1),
     "CNTKCTL_EL1.EL0VTEN": ("CNTKCTL_EL1", 8), "CNTKCTL_EL1.EL0PTEN": ("CNTKCTL_EL1", 9),
+    "MDSCR_EL1.TDCC": ("MDSCR_EL1", 12),
 }
+
+
+def el0_allowed(sysregs, gate: str) -> bool:
+    """Evaluate a RegDef.el0 gate ("REG.BIT", or "!REG.BIT" for inverted sense)."""
+    inverted = gate.startswith("!")
+    reg, bit = GATE_BITS[gate.lstrip("!")]
+    return bool(sysregs.get(reg) >> bit & 1) != inverted
 
 #: Virtual time: the counter advances one tick per TICK_INSNS retired
 #: instructions (1 instruction = 1 ns at the 62.5 MHz CNTFRQ: 16 per tick).
@@ -88,10 +96,8 @@ class SysRegs:
             raise undefined()
         if is_read and d.access == "wo" or not is_read and d.access == "ro":
             raise undefined()
-        if el == 0 and d.el0 is not None:
-            reg, bit = GATE_BITS[d.el0]
-            if not self.get(reg) >> bit & 1:
-                raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=1)
+        if el == 0 and d.el0 is not None and not el0_allowed(self, d.el0):
+            raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=1)
 
     def read(self, key: int, rt: int = 31) -> int:
         d = D.BY_KEY.get(key)
@@ -168,6 +174,46 @@ def _sp_el0_write(cpu, v):
     cpu.set_sp_el(0, v)
 
 
+def _timer_ctl_read(ctl_name, cval_name, offset=lambda cpu: 0):
+    """CNT*_CTL: ENABLE (0), IMASK (1) stored; ISTATUS (2) = count >= CVAL."""
+    def read(cpu):
+        v = cpu.sysregs.get(ctl_name) & 3
+        if v & 1 and ((_counter(cpu) - offset(cpu)) & M64) >= cpu.sysregs.get(cval_name):
+            v |= 4
+        return v
+    return read
+
+
+def _timer_ctl_write(ctl_name):
+    def write(cpu, v):
+        cpu.sysregs.set(ctl_name, v & 3)
+    return write
+
+
+def _cntfrq_read(cpu):
+    # EL0 may read it when either counter is enabled for EL0 (CNTKCTL_EL1.EL0PCTEN/EL0VCTEN).
+    if cpu.state.el == 0 and not cpu.sysregs.get("CNTKCTL_EL1") & 3:
+        raise GuestException(EC_SYSREG, trap_iss(key_of(3, 3, 14, 0, 0), 31, True), target_el=1)
+    return cpu.sysregs.get("CNTFRQ_EL0")
+
+
+def _cntfrq_write(cpu, v):
+    if cpu.state.el < 2:                 # writable only at the highest implemented EL
+        raise undefined()
+    cpu.sysregs.set("CNTFRQ_EL0", v & 0xFFFFFFFF)
+
+
+def _tpidrro_write(cpu, v):
+    if cpu.state.el == 0:                # read-only at EL0
+        raise undefined()
+    cpu.sysregs.set("TPIDRRO_EL0", v)
+
+
+def _oslar_write(cpu, v):
+    # OSLAR_EL1.OSLK -> OSLSR_EL1.OSLK (bit 1); OSLM (bit 3) says the lock is implemented
+    cpu.sysregs.set("OSLSR_EL1", cpu.sysregs.get("OSLSR_EL1") & ~2 | (v & 1) << 1)
+
+
 _SPECIAL_READ = {
     "NZCV": lambda cpu: cpu.nzcv,
     "DAIF": lambda cpu: cpu.state.daif,
@@ -184,6 +230,17 @@ _SPECIAL_READ = {
     "CNTHP_TVAL_EL2": _tval_read("CNTHP_CVAL_EL2"),
     "CCSIDR_EL1": _ccsidr,
     "DCZID_EL0": _dczid,
+    "MIDR_EL1": lambda cpu: D.BY_NAME["MIDR_EL1"].reset,
+    "MPIDR_EL1": lambda cpu: D.BY_NAME["MPIDR_EL1"].reset | cpu.index,
+    "ISR_EL1": lambda cpu: cpu.pending_interrupts_isr(),
+    "TPIDRRO_EL0": lambda cpu: cpu.sysregs.get("TPIDRRO_EL0"),
+    "CNTFRQ_EL0": _cntfrq_read,
+    "CNTP_CTL_EL0": _timer_ctl_read("CNTP_CTL_EL0", "CNTP_CVAL_EL0"),
+    "CNTV_CTL_EL0": _timer_ctl_read("CNTV_CTL_EL0", "CNTV_CVAL_EL0", _voff),
+    "CNTHP_CTL_EL2": _timer_ctl_read("CNTHP_CTL_EL2", "CNTHP_CVAL_EL2"),
+    "OSLSR_EL1": lambda cpu: cpu.sysregs.get("OSLSR_EL1"),
+    "DBGCLAIMSET_EL1": lambda cpu: 0xFF,          # 8 claim tag bits implemented
+    "DBGCLAIMCLR_EL1": lambda cpu: cpu.sysregs.get("DBGCLAIMCLR_EL1") & 0xFF,
 }
 
 _SPECIAL_WRITE = {
@@ -197,4 +254,13 @@ _SPECIAL_WRITE = {
     "CNTP_TVAL_EL0": _tval_write("CNTP_CVAL_EL0"),
     "CNTV_TVAL_EL0": _tval_write("CNTV_CVAL_EL0", _voff),
     "CNTHP_TVAL_EL2": _tval_write("CNTHP_CVAL_EL2"),
+    "TPIDRRO_EL0": _tpidrro_write,
+    "CNTFRQ_EL0": _cntfrq_write,
+    "CNTP_CTL_EL0": _timer_ctl_write("CNTP_CTL_EL0"),
+    "CNTV_CTL_EL0": _timer_ctl_write("CNTV_CTL_EL0"),
+    "CNTHP_CTL_EL2": _timer_ctl_write("CNTHP_CTL_EL2"),
+    "OSLAR_EL1": _oslar_write,
+    # claim tags live in DBGCLAIMCLR_EL1's slot
+    "DBGCLAIMSET_EL1": lambda cpu, v: cpu.sysregs.set("DBGCLAIMCLR_EL1", cpu.sysregs.get("DBGCLAIMCLR_EL1") | v & 0xFF),
+    "DBGCLAIMCLR_EL1": lambda cpu, v: cpu.sysregs.set("DBGCLAIMCLR_EL1", cpu.sysregs.get("DBGCLAIMCLR_EL1") & ~v & 0xFF),
 }
