@@ -18,7 +18,7 @@ OBJCOPY = shutil.which("aarch64-linux-gnu-objcopy")
 
 
 @functools.lru_cache(maxsize=None)
-def asm(source: str) -> bytes:
+def asm(source: str, march: str = "armv8-a+crc") -> bytes:
     """Assemble ``source`` (instructions separated by newlines or ';') to raw bytes."""
     if AS is None or OBJCOPY is None:
         pytest.skip("aarch64-linux-gnu-as not installed (apt-get install binutils-aarch64-linux-gnu)")
@@ -27,7 +27,7 @@ def asm(source: str) -> bytes:
         s, o, b = (os.path.join(d, n) for n in ("a.s", "a.o", "a.bin"))
         with open(s, "w") as fh:
             fh.write(src)
-        subprocess.run([AS, "-march=armv8-a+crc", "-o", o, s], check=True, capture_output=True)
+        subprocess.run([AS, f"-march={march}", "-o", o, s], check=True, capture_output=True)
         subprocess.run([OBJCOPY, "-O", "binary", "-j", ".text", o, b], check=True, capture_output=True)
         with open(b, "rb") as fh:
             return fh.read()

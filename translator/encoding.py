@@ -41,7 +41,7 @@ TABLE = [
     ("barrier",     "11010101000000110011 CRm:4 op2:3 11111", "op2 in (2, 4, 5, 6)"),
     ("msr_imm",     "1101010100000 op1:3 0100 CRm:4 op2:3 11111",
                     "(op1, op2) in ((0, 5), (3, 6), (3, 7))"),
-    ("sys",         "1101010100 L 01 op1:3 CRn:4 CRm:4 op2:3 Rt:5", None),
+    ("sys",         "1101010100 0 01 op1:3 CRn:4 CRm:4 op2:3 Rt:5", None),   # SYSL: no v8.0 operation
     ("sysreg",      "1101010100 L 1 o0 op1:3 CRn:4 CRm:4 op2:3 Rt:5", None),
     ("br",          "1101011 0 0 op:2 11111 000000 Rn:5 00000", "op != 3"),   # BR, BLR, RET
     ("eret",        "11010110100111110000001111100000", None),

@@ -47,9 +47,6 @@ def msr_imm(e, f):
 
 @semantics("sys")
 def sys(e, f):
-    if f.L:                                    # SYSL: no ARMv8.0 operation uses it
-        e.undef()
-        return
     key = sysreg_key(1, f.op1, f.CRn, f.CRm, f.op2)
     e.helper("sys", key, e.rx(f.Rt))
     e.end_block()
