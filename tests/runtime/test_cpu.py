@@ -1,0 +1,149 @@
+"""Exceptions, exception return, EL0 access rules and traps, on a Cpu driven
+by the interpreter (ARM ARM D1.10 exception entry, D1.11 exception return)."""
+import pytest
+
+from tests.asm import asm
+from runtime.cpu import Cpu
+from runtime.memory import PhysMemory
+from runtime.exceptions import GuestException
+from translator.interp import Interpreter
+
+CODE = 0x40000000
+VBAR1 = 0x40010000
+VBAR2 = 0x40020000
+
+
+def make(src, el=1, spsel=1):
+    pm = PhysMemory()
+    pm.add_ram(CODE, 0x40000, asm(src))
+    cpu = Cpu(pm)
+    cpu.set_pstate_el(el, spsel)
+    cpu.sysregs.set("VBAR_EL1", VBAR1)
+    cpu.sysregs.set("VBAR_EL2", VBAR2)
+    cpu.state.pc = CODE
+    return cpu, Interpreter(cpu)
+
+
+def step_take(cpu, it):
+    try:
+        it.step()
+    except GuestException as exc:
+        cpu.take_exception(exc)
+        return exc
+    return None
+
+
+def test_svc_from_el0_vectors_to_el1_lower():
+    cpu, it = make("nop; svc #3", el=0, spsel=0)
+    cpu.set_nzcv(0x60000000)
+    step_take(cpu, it)
+    exc = step_take(cpu, it)
+    sr = cpu.sysregs
+    assert exc.ec == 0x15
+    assert cpu.state.el == 1 and cpu.state.spsel == 1 and cpu.state.daif == 0x3C0
+    assert cpu.state.pc == VBAR1 + 0x400                     # lower EL, AArch64, synchronous
+    assert sr.get("ELR_EL1") == CODE + 8                      # preferred return: after the SVC
+    assert sr.get("ESR_EL1") == 0x15 << 26 | 1 << 25 | 3
+    assert sr.get("SPSR_EL1") == 0x60000000                   # EL0t, flags kept
+
+
+def test_data_abort_at_el1_sets_far_and_current_el_vector():
+    cpu, it = make("ldr x0, [x1]")
+    cpu.state.x[1] = 0x1000
+    exc = step_take(cpu, it)
+    assert exc.ec == 0x25
+    assert cpu.state.pc == VBAR1 + 0x200
+    assert cpu.sysregs.get("FAR_EL1") == 0x1000 and cpu.sysregs.get("ELR_EL1") == CODE
+    assert cpu.sysregs.get("SPSR_EL1") & 0xF == 0b0101          # EL1h
+
+
+def test_hvc_goes_to_el2_and_eret_comes_back():
+    cpu, it = make("hvc #0x11; nop")
+    cpu.sysregs.set("HCR_EL2", 1 << 31)
+    exc = step_take(cpu, it)
+    assert exc.ec == 0x16 and cpu.state.el == 2 and cpu.state.pc == VBAR2 + 0x400
+    assert cpu.sysregs.get("ESR_EL2") & 0xFFFF == 0x11
+    # ERET from EL2 (instruction placed at the vector)
+    cpu.mem.write_bytes(VBAR2 + 0x400, asm("eret"))
+    it.step()
+    assert cpu.state.el == 1 and cpu.state.pc == CODE + 4
+
+
+def test_hvc_undefined_when_hcd_set_and_at_el0():
+    cpu, it = make("hvc #0")
+    cpu.sysregs.set("HCR_EL2", 1 << 29)
+    with pytest.raises(GuestException) as e:
+        it.step()
+    assert e.value.ec == 0
+    cpu, it = make("hvc #0", el=0, spsel=0)
+    with pytest.raises(GuestException) as e:
+        it.step()
+    assert e.value.ec == 0
+
+
+def test_smc_trapped_to_el2_by_hcr_tsc():
+    cpu, it = make("smc #5")
+    cpu.sysregs.set("HCR_EL2", 1 << 19)
+    exc = step_take(cpu, it)
+    assert exc.ec == 0x17 and cpu.state.el == 2 and cpu.sysregs.get("ELR_EL2") == CODE
+
+
+def test_eret_to_el0_then_el0_rules():
+    cpu, it = make("eret")
+    cpu.sysregs.set("SPSR_EL1", 0)                            # EL0t
+    cpu.sysregs.set("ELR_EL1", CODE + 0x100)
+    cpu.mem.write_bytes(CODE + 0x100, asm("mrs x0, ctr_el0; mrs x1, sctlr_el1"))
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~(1 << 15))   # UCT = 0
+    it.step()
+    assert cpu.state.el == 0 and cpu.state.pc == CODE + 0x100
+    with pytest.raises(GuestException) as e:                  # CTR_EL0 gated by SCTLR_EL1.UCT: trap EC 0x18
+        it.step()
+    assert e.value.ec == 0x18 and e.value.target_el == 1 and e.value.iss & 1   # read
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") | 1 << 15)
+    it.step()
+    assert cpu.state.x[0] == 0x8444C004
+    with pytest.raises(GuestException) as e:                  # EL1 register at EL0: UNDEFINED
+        it.step()
+    assert e.value.ec == 0
+
+
+def test_illegal_exception_return_sets_il():
+    cpu, it = make("eret")
+    cpu.sysregs.set("SPSR_EL1", 0b1001)                        # EL2h from EL1: illegal
+    cpu.sysregs.set("ELR_EL1", CODE + 0x40)
+    it.step()
+    assert cpu.state.el == 1 and cpu.state.il == 1 and cpu.state.pc == CODE + 0x40
+
+
+def test_sp_alignment_check_when_sctlr_sa_set():
+    cpu, it = make("ldr x0, [sp]")
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") | 1 << 3)
+    cpu.state.x[31] = CODE + 0x1008
+    with pytest.raises(GuestException) as e:
+        it.step()
+    assert e.value.ec == 0x26
+
+
+def test_alignment_check_when_sctlr_a_set():
+    cpu, it = make("ldr w0, [x1]")
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") | 1 << 1)
+    cpu.state.x[1] = CODE + 0x1002
+    with pytest.raises(GuestException) as e:
+        it.step()
+    assert e.value.ec == 0x25 and e.value.iss & 0x3F == 0x21
+
+
+def test_pc_alignment_fault_on_fetch():
+    cpu, it = make("br x1")
+    cpu.state.x[1] = CODE + 2
+    it.step()
+    with pytest.raises(GuestException) as e:
+        it.step()
+    assert e.value.ec == 0x22 and e.value.far == CODE + 2
+
+
+def test_counter_follows_instruction_count():
+    cpu, it = make("mrs x0, cntvct_el0; 1: b 1b")
+    cpu.state.icount = 160
+    it.step()
+    assert cpu.state.x[0] == 10
