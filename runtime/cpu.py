@@ -82,6 +82,15 @@ class Cpu:
         return (self.nzcv | s.ss << 21 | s.il << 20 | s.pan << 22 | s.daif & 0x3C0
                 | s.el << 2 | s.spsel)
 
+    def compute_ctx(self) -> int:
+        """The translation context: everything in PSTATE/SCTLR that changes
+        what a block of guest code means (EL, SPSel, alignment checking, SP
+        alignment checking, MMU on).  Part of every translated block's key."""
+        s = self.state
+        sctlr = self.sctlr()
+        sa = sctlr >> 4 & 1 if s.el == 0 else sctlr >> 3 & 1
+        return s.el | s.spsel << 2 | (sctlr >> 1 & 1) << 3 | sa << 4 | (sctlr & 1) << 5
+
     def sctlr(self) -> int:
         return self.sysregs.get("SCTLR_EL2" if self.state.el == 2 else "SCTLR_EL1")
 

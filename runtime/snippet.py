@@ -22,7 +22,7 @@ from .cpu import Cpu
 from .memory import PhysMemory
 from .exceptions import GuestException
 
-ENGINES = ("interp",)
+ENGINES = ("interp", "jit")
 
 
 def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
@@ -72,6 +72,8 @@ def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: di
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
     cpu = _make_cpu(code, regs, mem, base)
+    if engine == "jit":
+        return _run_jit(cpu, code, mem, base, max_insns)
     from translator.interp import Interpreter
     interp = Interpreter(cpu)
     s = cpu.state
@@ -86,3 +88,20 @@ def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: di
             break
         insns += 1
     return _result(cpu, mem, exception, insns)
+
+
+def _run_jit(cpu, code, mem, base, max_insns):
+    from translator.jit import JitEngine
+    eng = JitEngine(cpu, code_range=(base, base + len(code)))
+    s = cpu.state
+    exception = None
+    while s.icount < max_insns:
+        status, exc = eng.run(max_insns - s.icount)
+        if status == "exception":
+            exception = exc.as_dict()
+            break
+        if status == "pending":              # WFI: nothing will wake it; carry on as the interpreter does
+            cpu.halted = False
+            continue
+        break                                # budget used, or PC left the code region
+    return _result(cpu, mem, exception, s.icount)

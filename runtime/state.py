@@ -43,12 +43,18 @@ class CpuState(ctypes.Structure):
         # Local exclusive monitor (ARM ARM B2.9): address/size of the last
         # load-exclusive, valid flag.
         ("excl_addr", u64), ("excl_size", u64), ("excl_valid", u64),
-        # Engine words, used by the dispatcher and exits (JIT issue): exact
-        # retired instruction count, budget, pending-event word, exit reason.
-        ("icount", u64), ("budget", u64), ("pending", u64), ("exit_reason", u64),
-        # Exception being raised by the instruction at ``pc`` (syndrome parts),
-        # filled by generated code or helpers before an exit.
-        ("exc_ec", u64), ("exc_iss", u64), ("exc_far", u64), ("exc_far_valid", u64),
+        # Engine words, used by the native dispatcher and block exits (JIT):
+        # exact retired-instruction count and the budget it runs to, the
+        # pending-event word (interrupt/deadline/halt: leave native code),
+        # the translation context of the current PSTATE/SCTLR (part of every
+        # block key), a helper's return value, and host pointers the
+        # generated code reads (soft TLB, jump cache, helper entry).
+        ("icount", u64), ("budget", u64), ("pending", u64), ("ctx", u64),
+        ("helper_ret", u64), ("tlb_ptr", u64), ("jc_ptr", u64), ("helper_fn", u64),
+        # Exception raised by the instruction at ``pc`` (filled by generated
+        # code or helpers before an exit): EC, ISS, FAR, and flags: bit 0 FAR
+        # valid, bits 15:8 preferred-return offset, bits 23:16 target EL + 1.
+        ("exc_ec", u64), ("exc_iss", u64), ("exc_far", u64), ("exc_flags", u64),
         ("sysregs", u64 * SYSREG_SLOTS),
     ]
 

@@ -1,5 +1,6 @@
-"""Directed tests of the semantics through the reference interpreter
-(expected values worked out from the ARM ARM pseudocode, or from zlib)."""
+"""Directed tests of the semantics, through the reference interpreter and
+through the JIT (expected values worked out from the ARM ARM pseudocode, or
+from zlib)."""
 import zlib
 
 import pytest
@@ -12,8 +13,17 @@ DATA = 0x10000000
 N, Z, C, V = 8, 4, 2, 1
 
 
+ENGINE = ["interp"]
+
+
+@pytest.fixture(params=["interp", "jit"], autouse=True)
+def engine(request):
+    ENGINE[0] = request.param
+    yield request.param
+
+
 def run(src, **kw):
-    return run_snippet(asm(src), **kw)
+    return run_snippet(asm(src), engine=ENGINE[0], **kw)
 
 
 def flags(r):

@@ -1,0 +1,446 @@
+"""The JIT engine: LLVM ownership, batched compilation, the code cache, and
+the run loop around the native dispatcher.
+
+- ``Llvm`` (one per process) owns the target machine and the LLJIT, turns
+  module text into object code (``emit_object``) and links object code into
+  the JIT.  Object code is what the disk cache stores, so a warm run links
+  cached objects and never invokes LLVM's compiler.
+- ``CodeCache``: content-addressed object files (key = SHA-256 of the module
+  IR, which is a function of guest bytes, translation context, translator
+  and state-layout versions; plus the LLVM version and options), each stored
+  with a SHA-256 of its contents: a corrupt or truncated entry is detected,
+  deleted and rebuilt, never executed.  Directory: $A64JIT_CACHE_DIR, else
+  the platform's user cache directory; disabled by A64JIT_NO_CACHE=1.
+- ``JitEngine`` (one per vCPU) owns the jump cache, the soft TLB, the helper
+  callback and the translations of its CPU, and runs guest code:
+  ``run(budget)`` executes until the budget, an exception, a pending event
+  or a PC it may not translate.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import inspect
+import os
+import sys
+import threading
+import time
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from runtime import helpers as H
+from runtime.exceptions import GuestException, data_abort, FSC_ALIGNMENT
+from runtime.memory import RamRegion
+from runtime.state import STATE_LAYOUT_VERSION
+from .lift import emitter as E
+from .lift.block import lift_block, module_text, MAX_BLOCK_INSNS
+from .lift.dispatch import dispatcher_ir, jc_index, JC_ENTRIES, JC_ENTRY_SIZE
+
+TRANSLATOR_VERSION = 1
+BATCH_BLOCKS = 64
+M64 = (1 << 64) - 1
+
+HELPER_NAMES = ["mrs", "msr", "sys", "msr_spsel", "msr_daif", "hvc", "smc", "wfi", "wfe", "eret"]
+HELPER_IDS = {n: i for i, n in enumerate(HELPER_NAMES)}
+HELPER_FNS = [getattr(H, n) for n in HELPER_NAMES]
+HELPER_ARITY = [len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS]
+
+HELPER_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
+                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64)
+DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
+
+
+def default_cache_dir() -> str:
+    if os.environ.get("A64JIT_CACHE_DIR"):
+        return os.environ["A64JIT_CACHE_DIR"]
+    if sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Caches")
+    elif os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA", os.path.expanduser("~"))
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "a64jit")
+
+
+def cache_enabled_by_env() -> bool:
+    return os.environ.get("A64JIT_NO_CACHE", "") in ("", "0")
+
+
+class Stats:
+    def __init__(self):
+        self.blocks_lifted = 0
+        self.blocks_compiled = 0
+        self.llvm_compiles = 0          # modules given to LLVM's compiler
+        self.cache_hits = 0             # modules loaded from the disk cache
+        self.cache_rejected = 0         # corrupt/stale entries found and rebuilt
+        self.lift_seconds = 0.0
+        self.compile_seconds = 0.0
+        self.guest_insns_compiled = 0
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+class CodeCache:
+    MAGIC = b"A64JITO1"
+
+    def __init__(self, directory: str):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+
+    def _path(self, key):
+        return os.path.join(self.dir, key[:2], key + ".obj")
+
+    def get(self, key: str, stats: Stats):
+        p = self._path(key)
+        try:
+            with open(p, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if (len(data) < 40 or data[:8] != self.MAGIC
+                or hashlib.sha256(data[40:]).digest() != data[8:40]):
+            stats.cache_rejected += 1
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+            return None
+        return data[40:]
+
+    def put(self, key: str, obj: bytes):
+        p = self._path(key)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        tmp = f"{p}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(self.MAGIC + hashlib.sha256(obj).digest() + obj)
+        os.replace(tmp, p)          # atomic: readers never see a partial file
+
+
+class Llvm:
+    """Process-wide LLVM state (created on first use)."""
+    _instance = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> "Llvm":
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = Llvm()
+            return cls._instance
+
+    def __init__(self):
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        target = llvm.Target.from_default_triple()
+        self.triple = llvm.get_process_triple()
+        self.tm = target.create_target_machine(opt=1, reloc="pic", codemodel="small")
+        self.layout = str(self.tm.target_data)
+        self.lljit = llvm.create_lljit_compiler(self.tm)
+        self.trackers = []
+        self._nlib = 0
+        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt1|" \
+                           f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
+        self.by_block_hash: dict[bytes, int] = {}     # block IR hash -> function address
+        mod = self.compile(f'target triple = "{self.triple}"\n' + dispatcher_ir())
+        self.dispatch_addr = self.link(mod, ["a64_dispatch"])["a64_dispatch"]
+
+    def compile(self, text: str) -> bytes:
+        mod = llvm.parse_assembly(text)
+        return self.tm.emit_object(mod)
+
+    def link(self, obj: bytes, names) -> dict:
+        self._nlib += 1
+        b = llvm.JITLibraryBuilder().add_object_img(obj)
+        for n in names:
+            b.export_symbol(n)
+        tracker = b.link(self.lljit, f"a64lib{self._nlib}")
+        self.trackers.append(tracker)         # code stays mapped while tracked
+        return {n: tracker[n] for n in names}
+
+
+class Translation:
+    __slots__ = ("addr", "pc", "end", "ninsns", "ctx")
+
+    def __init__(self, addr, pc, end, ninsns, ctx):
+        self.addr, self.pc, self.end, self.ninsns, self.ctx = addr, pc, end, ninsns, ctx
+
+
+class JitEngine:
+    def __init__(self, cpu, *, code_range: tuple[int, int] | None = None, use_cache: bool | None = None,
+                 cache_dir: str | None = None):
+        self.cpu = cpu
+        self.llvm = Llvm.get()
+        self.stats = Stats()
+        self.code_range = code_range
+        if use_cache is None:
+            use_cache = cache_enabled_by_env()
+        self.cache = CodeCache(cache_dir or default_cache_dir()) if use_cache else None
+        s = cpu.state
+        self.state = s
+        self.sptr = ctypes.addressof(s)
+        # Jump cache: {pc, ctx, fn, pad}; an entry with fn = 0 never matches a real pc/ctx pair
+        # because the pc tag is set to an odd (impossible) value.
+        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * JC_ENTRY_SIZE // 8))()
+        self.tlb = (ctypes.c_uint64 * (E.TLB_ENTRIES * E.TLB_ENTRY_SIZE // 8))()
+        self.flush_jump_cache()
+        self.flush_tlb()
+        self._cb = HELPER_CFUNC(self._helper)
+        s.jc_ptr = ctypes.addressof(self.jc)
+        s.tlb_ptr = ctypes.addressof(self.tlb)
+        s.helper_fn = ctypes.cast(self._cb, ctypes.c_void_p).value
+        self.dispatch = DISPATCH_CFUNC(self.llvm.dispatch_addr)
+        self.translations: dict[tuple, Translation] = {}
+        self.code_pages: dict[int, set] = {}          # physical page -> translation keys
+        self.exc: GuestException | None = None
+        self.internal_error: BaseException | None = None
+        cpu.mem.write_observers.append(self._on_write)
+        cpu.ic_observers = getattr(cpu, "ic_observers", []) + [self._on_ic]
+
+    # -- caches -----------------------------------------------------------------
+    def flush_jump_cache(self):
+        ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))    # pc tag ~0: odd, never a PC
+
+    def flush_tlb(self):
+        ctypes.memset(self.tlb, 0, ctypes.sizeof(self.tlb))
+        for i in range(E.TLB_ENTRIES):                          # tag 1: never a page address
+            self.tlb[i * 4] = self.tlb[i * 4 + 1] = 1
+
+    def _fill_tlb(self, va: int, write: bool):
+        """After a successful slow-path access to RAM: map the page for the fast path.
+        Pages holding translated code are never mapped for writing, so guest
+        stores to them come through the slow path and invalidate (SMC)."""
+        page = va & E.PAGE_MASK
+        try:
+            r = self.cpu.mem.region_of(page, 1 << E.PAGE_BITS)
+        except Exception:
+            return
+        if type(r) is not RamRegion:
+            return
+        i = (va >> E.PAGE_BITS & (E.TLB_ENTRIES - 1)) * 4
+        addend = (r.host_addr + (page - r.base) - page) & M64
+        if self.tlb[i + 2] != addend or self.tlb[i] != page:
+            self.tlb[i] = self.tlb[i + 1] = 1
+        self.tlb[i + 2] = addend
+        if write:
+            if page not in self.code_pages:
+                self.tlb[i + 1] = page
+        else:
+            self.tlb[i] = page
+
+    def _unmap_page_for_writes(self, page):
+        for i in range(E.TLB_ENTRIES):
+            if self.tlb[i * 4 + 1] == page:
+                self.tlb[i * 4 + 1] = 1
+
+    # -- invalidation -------------------------------------------------------------
+    def invalidate_page(self, page: int):
+        keys = self.code_pages.pop(page, None)
+        if not keys:
+            return
+        for k in keys:
+            self.translations.pop(k, None)
+        self.flush_jump_cache()
+
+    def invalidate_all(self):
+        self.translations.clear()
+        self.code_pages.clear()
+        self.flush_jump_cache()
+
+    def _on_write(self, addr, size):
+        if not self.code_pages:
+            return
+        first, last = addr & E.PAGE_MASK, (addr + size - 1) & E.PAGE_MASK
+        for page in {first, last}:
+            if page in self.code_pages:
+                self.invalidate_page(page)
+
+    def _on_ic(self, op, va):
+        if op == "IC_IVAU":
+            self.invalidate_page(va & E.PAGE_MASK)      # MMU off: VA = PA
+        else:
+            self.invalidate_all()
+
+    # -- the helper callback (native code -> Python) --------------------------------
+    def _helper(self, sptr, kind, a0, a1, a2, a3):
+        cpu = self.cpu
+        try:
+            if kind == E.HELPER_MEM_READ:
+                v = cpu.read(a0, a1, a2, E.unpack_isv(a3))
+                self.state.helper_ret = v
+                self._fill_tlb(a0, False)
+            elif kind == E.HELPER_MEM_WRITE:
+                cpu.write(a0, a1 & 0xFF, a2, a1 >> 8, E.unpack_isv(a3))
+                self._fill_tlb(a0, True)
+            elif kind == E.HELPER_CALL:
+                args = (a1, a2, a3)[:HELPER_ARITY[a0]]
+                r = HELPER_FNS[a0](cpu, *args)
+                self.state.helper_ret = (r or 0) & M64
+                self.state.ctx = cpu.compute_ctx()
+                if cpu.halted:
+                    self.state.pending = 1
+            elif kind == E.HELPER_CHECK_ALIGN:
+                raise data_abort(a0, FSC_ALIGNMENT, write=True)
+            return 0
+        except GuestException as exc:
+            self.exc = exc
+            return 1
+        except BaseException as exc:          # an a64jit bug: stop, report outside native code
+            self.internal_error = exc
+            self.exc = None
+            self.state.pending = 1
+            return 1
+
+    # -- translation ------------------------------------------------------------------
+    def _fetch(self, addr):
+        if self.code_range is not None and not (self.code_range[0] <= addr < self.code_range[1] - 3):
+            return None
+        if addr & 3:
+            return None
+        try:
+            return self.cpu.mem.read(addr, 4)        # MMU off: VA = PA
+        except Exception:
+            return None
+
+    def _ctx_flags(self, ctx):
+        return {"align_all": bool(ctx >> 3 & 1), "sp_align": bool(ctx >> 4 & 1)}
+
+    def translate(self, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS) -> Translation | None:
+        """Translate the block at (pc, ctx) and, in the same LLVM module, the
+        blocks statically reachable from it (up to BATCH_BLOCKS)."""
+        t0 = time.perf_counter()
+        flags = self._ctx_flags(ctx)
+        first = lift_block(self._fetch, pc, ctx, flags, HELPER_IDS, limit)
+        if first is None:
+            return None
+        batch = [first]
+        if limit == MAX_BLOCK_INSNS:
+            seen = {pc}
+            todo = list(first.successors)
+            while todo and len(batch) < BATCH_BLOCKS:
+                nxt = todo.pop(0)
+                if nxt in seen or (nxt, ctx, MAX_BLOCK_INSNS) in self.translations:
+                    continue
+                seen.add(nxt)
+                b = lift_block(self._fetch, nxt, ctx, flags, HELPER_IDS)
+                if b is not None:
+                    batch.append(b)
+                    todo.extend(b.successors)
+        self.stats.blocks_lifted += len(batch)
+        t1 = time.perf_counter()
+        self.stats.lift_seconds += t1 - t0
+        addrs = self._compile(batch)
+        self.stats.compile_seconds += time.perf_counter() - t1
+        result = None
+        for b in batch:
+            t = Translation(addrs[b.name], b.pc, b.end_pc, b.ninsns, ctx)
+            key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
+            self.translations[key] = t
+            for page in {b.pc & E.PAGE_MASK, (b.end_pc - 1) & E.PAGE_MASK}:
+                if page not in self.code_pages:
+                    self.code_pages[page] = set()
+                    self._unmap_page_for_writes(page)
+                self.code_pages[page].add(key)
+            if b is first:
+                result = t
+        return result
+
+    def _compile(self, batch) -> dict:
+        L = self.llvm
+        todo = []
+        addrs = {}
+        for b in batch:
+            h = hashlib.sha256(b.ir.encode()).digest()
+            a = L.by_block_hash.get(h)
+            if a is not None:
+                addrs[b.name] = a
+            else:
+                todo.append((b, h))
+        if not todo:
+            return addrs
+        blocks = [b for b, _ in todo]
+        text = module_text(blocks, L.triple, L.layout)
+        key = hashlib.sha256((L.options_key + "\n" + text).encode()).hexdigest()
+        obj = self.cache.get(key, self.stats) if self.cache else None
+        if obj is not None:
+            self.stats.cache_hits += 1
+        else:
+            obj = L.compile(text)
+            self.stats.llvm_compiles += 1
+            self.stats.blocks_compiled += len(blocks)
+            self.stats.guest_insns_compiled += sum(b.ninsns for b in blocks)
+            if self.cache:
+                try:
+                    self.cache.put(key, obj)
+                except OSError:
+                    pass                     # a read-only cache directory is not an error
+        got = L.link(obj, [b.name for b in blocks])
+        for b, h in todo:
+            L.by_block_hash[h] = got[b.name]
+            addrs[b.name] = got[b.name]
+        return addrs
+
+    def _install(self, t: Translation):
+        i = jc_index(t.pc, t.ctx) * 4
+        self.jc[i], self.jc[i + 1], self.jc[i + 2] = t.pc, t.ctx, t.addr
+
+    def _exception_from_state(self) -> GuestException:
+        exc, self.exc = self.exc, None
+        if exc is not None:                      # raised by a runtime helper
+            return exc
+        s = self.state                           # raised by generated code: syndrome in state
+        fl = s.exc_flags
+        return GuestException(s.exc_ec, s.exc_iss, s.exc_far if fl & 1 else None,
+                              return_offset=fl >> 8 & 0xFF,
+                              target_el=(fl >> 16 & 0xFF) - 1 if fl >> 16 & 0xFF else None)
+
+    def _untranslatable(self):
+        """No block at PC: inside the allowed range this is the architectural
+        fetch fault (PC alignment, instruction abort); outside, a stop."""
+        pc = self.state.pc
+        if self.code_range is None or self.code_range[0] <= pc < self.code_range[1]:
+            try:
+                self.cpu.fetch(pc)
+            except GuestException as exc:
+                return "exception", exc
+        return "untranslatable", None
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, budget: int):
+        """Run until ``budget`` more instructions retired, an exception, a
+        pending event, or a PC that cannot be translated.  Returns
+        ("budget" | "exception" | "pending" | "untranslatable", GuestException or None)."""
+        s = self.state
+        cpu = self.cpu
+        s.budget = s.icount + budget
+        while True:
+            s.ctx = cpu.compute_ctx()
+            s.pending = 0
+            r = self.dispatch(self.sptr)
+            if r == E.EXIT_BUDGET and s.budget > s.icount:
+                # the next block is longer than what is left: run one cut to fit
+                left = s.budget - s.icount
+                t = self.translations.get((s.pc, s.ctx, left)) or self.translate(s.pc, s.ctx, limit=left)
+                if t is None:
+                    return self._untranslatable()
+                r = DISPATCH_CFUNC(t.addr)(self.sptr)
+                if r == E.EXIT_OK and not s.pending:
+                    continue
+            if self.internal_error is not None:
+                err, self.internal_error = self.internal_error, None
+                raise RuntimeError("a64jit internal error in a runtime helper") from err
+            if r == E.EXIT_EXCEPTION:
+                return "exception", self._exception_from_state()
+            if r == E.EXIT_PENDING or s.pending:
+                return "pending", None
+            if r == E.EXIT_BUDGET:
+                return "budget", None
+            if r == E.EXIT_NOTRANS:
+                key = (s.pc, s.ctx, MAX_BLOCK_INSNS)
+                t = self.translations.get(key) or self.translate(s.pc, s.ctx)
+                if t is None:
+                    return self._untranslatable()
+                self._install(t)
+                continue
+            raise RuntimeError(f"dispatcher returned {r}")

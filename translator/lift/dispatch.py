@@ -1,0 +1,76 @@
+"""The native dispatcher, written once in LLVM IR.
+
+``i64 @a64_dispatch(ptr %s)`` loops: leave on a pending event or when the
+instruction budget is used up, look (PC, ctx) up in the jump cache (a
+direct-mapped table of {pc, ctx, function} whose address is in the state),
+call the block, repeat.  It returns to Python only with an EXIT_* code.
+"""
+from __future__ import annotations
+
+from runtime.state import offset_of
+from .emitter import EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET
+
+JC_BITS = 12
+JC_ENTRIES = 1 << JC_BITS
+JC_ENTRY_SIZE = 32          # u64 pc, u64 ctx, u64 fn, u64 pad
+
+
+def jc_index(pc: int, ctx: int) -> int:
+    """Must match the IR below."""
+    return ((pc >> 2) ^ (ctx << 7)) & (JC_ENTRIES - 1)
+
+
+def dispatcher_ir() -> str:
+    o = offset_of
+    return f"""
+define i64 @a64_dispatch(ptr noalias %s) {{
+entry:
+  %pendp = getelementptr i8, ptr %s, i64 {o('pending')}
+  %icp = getelementptr i8, ptr %s, i64 {o('icount')}
+  %budp = getelementptr i8, ptr %s, i64 {o('budget')}
+  %pcp = getelementptr i8, ptr %s, i64 {o('pc')}
+  %ctxp = getelementptr i8, ptr %s, i64 {o('ctx')}
+  %jcpp = getelementptr i8, ptr %s, i64 {o('jc_ptr')}
+  %jc = load ptr, ptr %jcpp, align 8
+  br label %loop
+loop:
+  %pend = load volatile i64, ptr %pendp, align 8
+  %haspend = icmp ne i64 %pend, 0
+  br i1 %haspend, label %out_pending, label %chkbud
+chkbud:
+  %ic = load i64, ptr %icp, align 8
+  %bud = load i64, ptr %budp, align 8
+  %over = icmp uge i64 %ic, %bud
+  br i1 %over, label %out_budget, label %lookup
+lookup:
+  %pc = load i64, ptr %pcp, align 8
+  %ctx = load i64, ptr %ctxp, align 8
+  %h1 = lshr i64 %pc, 2
+  %h2 = shl i64 %ctx, 7
+  %h3 = xor i64 %h1, %h2
+  %h = and i64 %h3, {JC_ENTRIES - 1}
+  %eoff = mul i64 %h, {JC_ENTRY_SIZE}
+  %ent = getelementptr i8, ptr %jc, i64 %eoff
+  %epc = load i64, ptr %ent, align 8
+  %ectxp = getelementptr i8, ptr %ent, i64 8
+  %ectx = load i64, ptr %ectxp, align 8
+  %m1 = icmp eq i64 %epc, %pc
+  %m2 = icmp eq i64 %ectx, %ctx
+  %m = and i1 %m1, %m2
+  br i1 %m, label %call, label %out_notrans
+call:
+  %fnp = getelementptr i8, ptr %ent, i64 16
+  %fn = load ptr, ptr %fnp, align 8
+  %r = call i64 %fn(ptr %s)
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %loop, label %out_block
+out_block:
+  ret i64 %r
+out_pending:
+  ret i64 {EXIT_PENDING}
+out_budget:
+  ret i64 {EXIT_BUDGET}
+out_notrans:
+  ret i64 {EXIT_NOTRANS}
+}}
+"""

@@ -1,0 +1,488 @@
+"""LlvmEmitter: the Emitter interface producing LLVM IR (textual, for speed
+of generation: no Python object per IR instruction).
+
+Guest state stays in memory (the CpuState struct, addressed at constant
+offsets from the block's ``%s`` argument); LLVM keeps it in host registers
+where it can prove that is safe.  Because every register write is a store
+that happens in program order, and the semantics perform everything that can
+fault before their first register write, an exit in the middle of a block
+leaves exactly the state the interpreter would leave: the exit path only
+stores PC and the retired-instruction count.
+
+Values are ``V(name, bits)``; Python ints are constants.
+"""
+from __future__ import annotations
+
+from runtime.state import offset_of
+from ..semantics.ops import Emitter, ACC_ALIGN
+from .. import semantics as _sem  # noqa: F401  (registry)
+
+OFF_X = offset_of("x")
+OFF_PC = offset_of("pc")
+OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}
+OFF_ICOUNT = offset_of("icount")
+OFF_BUDGET = offset_of("budget")
+OFF_HELPER_RET = offset_of("helper_ret")
+OFF_TLB = offset_of("tlb_ptr")
+OFF_HELPER_FN = offset_of("helper_fn")
+OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
+OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
+
+# Block function return codes (also returned by the dispatcher)
+EXIT_OK = 0            # (block) continue with the next block
+EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
+EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
+EXIT_BUDGET = 3        # instruction budget reached (or too close for this block)
+EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
+
+# Helper-call ids (translator/jit.py dispatches on them)
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_CHECK_ALIGN = 0, 1, 2, 3
+
+TLB_BITS = 10
+TLB_ENTRIES = 1 << TLB_BITS
+TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad
+PAGE_BITS = 12
+PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
+
+class _Masks(dict):
+    def __missing__(self, bits):
+        self[bits] = m = (1 << bits) - 1
+        return m
+
+
+M = _Masks()
+
+
+class V:
+    __slots__ = ("n", "bits")
+
+    def __init__(self, n: str, bits: int):
+        self.n, self.bits = n, bits
+
+    def __repr__(self):
+        return f"V({self.n}, i{self.bits})"
+
+
+def _c(x, bits):
+    """Operand text for a value or a constant of width ``bits``."""
+    if isinstance(x, V):
+        return x.n
+    x &= M[bits]
+    if bits > 1 and x >> (bits - 1):         # print negatives for readability/parse
+        x -= 1 << bits
+    return str(x)
+
+
+def _crc_table(poly_reflected):
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (poly_reflected if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+CRC_GLOBALS = {
+    "crc32": _crc_table(0xEDB88320),
+    "crc32c": _crc_table(0x82F63B78),
+}
+
+
+_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+         "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+         "shl": lambda a, b: a << b, "lshr": lambda a, b: a >> b}
+
+
+class LlvmEmitter(Emitter):
+    """Emits one block function body.  ``helper_ids`` maps runtime helper
+    names to the integer ids the JIT's callback understands."""
+
+    def __init__(self, ctx_flags: dict, helper_ids: dict):
+        self.lines: list[str] = []
+        self.tmp = 0
+        self.ctx = ctx_flags                     # static: {"align_all", "sp_align"}
+        self.helper_ids = helper_ids
+        self.globals_used: set[str] = set()
+        self.index = 0                           # instructions completed before this one
+        self.pc = 0
+        self.word = 0
+        self.next_pc = None                      # V or int once a branch was emitted
+        self.ended = False
+        self.succ: list[int] = []                # statically known successor PCs
+        self.raised = False                      # ended by a static exception
+        self.exits: list[tuple[str, int, int]] = []   # (label, pc, index) exception exits
+        self.label = "entry"
+
+    # -- plumbing ------------------------------------------------------------
+    def t(self, bits=64) -> V:
+        self.tmp += 1
+        return V(f"%t{self.tmp}", bits)
+
+    def emit(self, line: str):
+        self.lines.append("  " + line)
+
+    def new_label(self, stem: str) -> str:
+        self.tmp += 1
+        return f"{stem}{self.tmp}"
+
+    def start_label(self, lab: str):
+        self.lines.append(f"{lab}:")
+        self.label = lab
+
+    def ptr(self, off: int) -> str:
+        p = self.t()
+        self.emit(f"{p.n} = getelementptr i8, ptr %s, i64 {off}")
+        return p.n
+
+    def ld(self, off: int, bits: int) -> V:
+        p = self.ptr(off)
+        v = self.t(bits)
+        self.emit(f"{v.n} = load i{bits}, ptr {p}, align {max(bits // 8, 1)}")
+        return v
+
+    def st(self, off: int, val, bits: int):
+        p = self.ptr(off)
+        self.emit(f"store i{bits} {_c(val, bits)}, ptr {p}, align {max(bits // 8, 1)}")
+
+    def op(self, text: str, bits: int) -> V:
+        v = self.t(bits)
+        self.emit(f"{v.n} = {text}")
+        return v
+
+    def exit_label(self) -> str:
+        """Label of this instruction's exception exit (made once per instruction)."""
+        if self.exits and self.exits[-1][1] == self.pc:
+            return self.exits[-1][0]
+        lab = f"exc{len(self.exits)}"
+        self.exits.append((lab, self.pc, self.index))
+        return lab
+
+    def sync(self):
+        """Make PC and the instruction count exact before a helper call."""
+        self.st(OFF_PC, self.pc, 64)
+        ic = self.op(f"add i64 %ic0, {self.index}", 64)
+        self.st(OFF_ICOUNT, ic, 64)
+
+    # -- registers ------------------------------------------------------------
+    def rx(self, n, bits=64):
+        if n == 31:
+            return 0
+        return self.rsp(n, bits)
+
+    def rsp(self, n, bits=64):
+        v = self.ld(OFF_X + 8 * n, 64)
+        return self.trunc(v, 64, bits)
+
+    def wx(self, n, v, bits=64):
+        if n != 31:
+            self.wsp(n, v, bits)
+
+    def wsp(self, n, v, bits=64):
+        self.st(OFF_X + 8 * n, self.zext(v, bits, 64) if bits != 64 else v, 64)
+
+    # -- flags ----------------------------------------------------------------
+    def nzcv(self):
+        return tuple(self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1) for k in "nzcv")
+
+    def set_nzcv(self, n, z, c, v):
+        for k, val in zip("nzcv", (n, z, c, v)):
+            self.st(OFF_FLAGS[k], self.zext(val, 1, 8), 8)
+
+    def cond(self, cond):
+        base = cond >> 1
+        if base == 7:
+            return 1
+        n, z, c, v = (self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1) for k in "nzcv")
+        if base == 0:
+            r = z
+        elif base == 1:
+            r = c
+        elif base == 2:
+            r = n
+        elif base == 3:
+            r = v
+        elif base == 4:
+            r = self.and_(c, self.not_(z, 1), 1)
+        elif base == 5:
+            r = self.cmp("eq", n, v, 1)
+        else:
+            r = self.and_(self.cmp("eq", n, v, 1), self.not_(z, 1), 1)
+        return self.not_(r, 1) if cond & 1 else r
+
+    # -- integer operations --------------------------------------------------------
+    def _bin(self, opname, a, b, bits):
+        if isinstance(a, int) and isinstance(b, int):
+            return self._fold(opname, a, b, bits)
+        return self.op(f"{opname} i{bits} {_c(a, bits)}, {_c(b, bits)}", bits)
+
+    @staticmethod
+    def _fold(opname, a, b, bits):
+        m = M[bits]
+        a &= m
+        b &= m
+        return _FOLD[opname](a, b) & m
+
+    def add(self, a, b, bits): return self._bin("add", a, b, bits)
+    def sub(self, a, b, bits): return self._bin("sub", a, b, bits)
+    def mul(self, a, b, bits): return self._bin("mul", a, b, bits)
+    def and_(self, a, b, bits): return self._bin("and", a, b, bits)
+    def or_(self, a, b, bits): return self._bin("or", a, b, bits)
+    def xor(self, a, b, bits): return self._bin("xor", a, b, bits)
+    def not_(self, a, bits): return self._bin("xor", a, M[bits], bits)
+    def shl(self, a, s, bits): return self._bin("shl", a, s, bits)
+    def lshr(self, a, s, bits): return self._bin("lshr", a, s, bits)
+
+    def ashr(self, a, s, bits):
+        return self.op(f"ashr i{bits} {_c(a, bits)}, {_c(s, bits)}", bits)
+
+    def ror(self, a, s, bits):
+        return self.op(f"call i{bits} @llvm.fshr.i{bits}(i{bits} {_c(a, bits)}, i{bits} {_c(a, bits)}, i{bits} {_c(s, bits)})", bits)
+
+    def zext(self, a, frm, to):
+        if frm == to:
+            return a
+        if isinstance(a, int):
+            return a & M[frm]
+        return self.op(f"zext i{frm} {a.n} to i{to}", to)
+
+    def sext(self, a, frm, to):
+        if frm == to:
+            return a
+        if isinstance(a, int):
+            a &= M[frm]
+            return (a - (1 << frm) if a >> (frm - 1) else a) & M[to]
+        return self.op(f"sext i{frm} {a.n} to i{to}", to)
+
+    def trunc(self, a, frm, to):
+        if frm == to:
+            return a
+        if isinstance(a, int):
+            return a & M[to]
+        return self.op(f"trunc i{frm} {a.n} to i{to}", to)
+
+    def cmp(self, op, a, b, bits):
+        pred = {"eq": "eq", "ne": "ne", "ult": "ult", "ule": "ule", "ugt": "ugt", "uge": "uge",
+                "slt": "slt", "sle": "sle", "sgt": "sgt", "sge": "sge"}[op]
+        return self.op(f"icmp {pred} i{bits} {_c(a, bits)}, {_c(b, bits)}", 1)
+
+    def select(self, c, a, b, bits):
+        if isinstance(c, int):
+            return a if c else b
+        return self.op(f"select i1 {c.n}, i{bits} {_c(a, bits)}, i{bits} {_c(b, bits)}", bits)
+
+    def add_with_carry(self, a, b, cin, bits):
+        w = bits + 1
+        s1 = self.add(self.zext(a, bits, w), self.zext(b, bits, w), w)
+        s2 = self.add(s1, self.zext(cin, 1, w), w)
+        r = self.trunc(s2, w, bits)
+        n = self.cmp("slt", r, 0, bits)
+        z = self.cmp("eq", r, 0, bits)
+        c = self.trunc(self.lshr(s2, bits, w), w, 1)
+        ov = self.and_(self.xor(a, r, bits), self.xor(b, r, bits), bits)
+        v = self.cmp("slt", ov, 0, bits)
+        return r, n, z, c, v
+
+    def udiv(self, a, b, bits):
+        bz = self.cmp("eq", b, 0, bits)
+        safe = self.select(bz, 1, b, bits)
+        q = self.op(f"udiv i{bits} {_c(a, bits)}, {_c(safe, bits)}", bits)
+        return self.select(bz, 0, q, bits)
+
+    def sdiv(self, a, b, bits):
+        mn = 1 << (bits - 1)
+        bz = self.cmp("eq", b, 0, bits)
+        ovf = self.and_(self.cmp("eq", a, mn, bits), self.cmp("eq", b, M[bits], bits), 1)
+        bad = self.or_(bz, ovf, 1)
+        safe = self.select(bad, 1, b, bits)
+        q = self.op(f"sdiv i{bits} {_c(a, bits)}, {_c(safe, bits)}", bits)
+        return self.select(bz, 0, self.select(ovf, mn, q, bits), bits)
+
+    def mulh(self, a, b, signed):
+        ext = self.sext if signed else self.zext
+        p = self.mul(ext(a, 64, 128), ext(b, 64, 128), 128)
+        return self.trunc(self.lshr(p, 64, 128), 128, 64)
+
+    def clz(self, a, bits):
+        return self.op(f"call i{bits} @llvm.ctlz.i{bits}(i{bits} {_c(a, bits)}, i1 false)", bits)
+
+    def rbit(self, a, bits):
+        return self.op(f"call i{bits} @llvm.bitreverse.i{bits}(i{bits} {_c(a, bits)})", bits)
+
+    def bswap(self, a, bits):
+        return self.op(f"call i{bits} @llvm.bswap.i{bits}(i{bits} {_c(a, bits)})", bits)
+
+    def crc32(self, acc, val, nbytes, castagnoli):
+        g = "crc32c" if castagnoli else "crc32"
+        self.globals_used.add(g)
+        vb = 64 if nbytes == 8 else 32
+        for i in range(nbytes):
+            byte = self.and_(self.xor(acc, self.trunc(self.lshr(val, 8 * i, vb), vb, 32), 32), 0xFF, 32)
+            idx = self.zext(byte, 32, 64)
+            p = self.op(f"getelementptr [256 x i32], ptr @{g}, i64 0, i64 {_c(idx, 64)}", 64)
+            tv = self.op(f"load i32, ptr {p.n}, align 4", 32)
+            acc = self.xor(self.lshr(acc, 8, 32), tv, 32)
+        return acc
+
+    # -- memory ---------------------------------------------------------------------
+    def _tlb_lookup(self, addr, size, write, align):
+        """The inline soft-TLB probe; returns (hit i1, host pointer value)."""
+        a = _c(addr, 64)
+        page = self.op(f"and i64 {a}, {_c(PAGE_MASK, 64)}", 64)
+        idx = self.op(f"lshr i64 {a}, {PAGE_BITS}", 64)
+        idx = self.op(f"and i64 {idx.n}, {TLB_ENTRIES - 1}", 64)
+        eoff = self.op(f"mul i64 {idx.n}, {TLB_ENTRY_SIZE}", 64)
+        ent = self.op(f"getelementptr i8, ptr %tlb, i64 {eoff.n}", 64)
+        tagp = self.op(f"getelementptr i8, ptr {ent.n}, i64 {8 if write else 0}", 64)
+        tag = self.op(f"load i64, ptr {tagp.n}, align 8", 64)
+        hit = self.cmp("eq", tag, page, 64)
+        if size > 1:
+            off = self.op(f"and i64 {a}, {(1 << PAGE_BITS) - 1}", 64)
+            hit = self.and_(hit, self.cmp("ule", off, (1 << PAGE_BITS) - size, 64), 1)
+            if align:
+                hit = self.and_(hit, self.cmp("eq", self.and_(addr, size - 1, 64), 0, 64), 1)
+        addp = self.op(f"getelementptr i8, ptr {ent.n}, i64 16", 64)
+        addend = self.op(f"load i64, ptr {addp.n}, align 8", 64)
+        host = self.op(f"add i64 {a}, {addend.n}", 64)
+        hp = self.op(f"inttoptr i64 {host.n} to ptr", 64)
+        return hit, hp
+
+    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0):
+        """Call the runtime; on a non-zero status take this instruction's exception exit."""
+        self.sync()
+        st = self.op(f"call i64 %hfn(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
+                     f"i64 {_c(a2, 64)}, i64 {_c(a3, 64)})", 64)
+        ok = self.cmp("eq", st, 0, 64)
+        cont = self.new_label("ok")
+        self.emit(f"br i1 {ok.n}, label %{cont}, label %{self.exit_label()}")
+        self.start_label(cont)
+
+    def load(self, addr, size, acc=0, isv=None):
+        bits = size * 8
+        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
+        hit, hp = self._tlb_lookup(addr, size, False, align)
+        fast, slow, join = self.new_label("ldf"), self.new_label("lds"), self.new_label("ldj")
+        self.emit(f"br i1 {hit.n}, label %{fast}, label %{slow}")
+        self.start_label(fast)
+        v1 = self.op(f"load i{bits}, ptr {hp.n}, align 1", bits)
+        self.emit(f"br label %{join}")
+        self.start_label(slow)
+        self._call_helper(HELPER_MEM_READ, addr, size, acc, _isv_code(isv))
+        v2 = self.trunc(self.ld(OFF_HELPER_RET, 64), 64, bits)
+        slow_end = self.label
+        self.emit(f"br label %{join}")
+        self.start_label(join)
+        return self.op(f"phi i{bits} [ {v1.n}, %{fast} ], [ {_c(v2, bits)}, %{slow_end} ]", bits)
+
+    def store(self, addr, value, size, acc=0, isv=None):
+        bits = size * 8
+        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
+        value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
+        hit, hp = self._tlb_lookup(addr, size, True, align)
+        fast, slow, join = self.new_label("stf"), self.new_label("sts"), self.new_label("stj")
+        self.emit(f"br i1 {hit.n}, label %{fast}, label %{slow}")
+        self.start_label(fast)
+        self.emit(f"store i{bits} {_c(value, bits)}, ptr {hp.n}, align 1")
+        self.emit(f"br label %{join}")
+        self.start_label(slow)
+        self._call_helper(HELPER_MEM_WRITE, addr, size | acc << 8, self.zext(value, bits, 64), _isv_code(isv))
+        self.emit(f"br label %{join}")
+        self.start_label(join)
+
+    def check_align(self, addr, size):
+        bad = self.cmp("ne", self.and_(addr, size - 1, 64), 0, 64)
+        go, cont = self.new_label("mis"), self.new_label("al")
+        self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
+        self.start_label(go)
+        self._call_helper(HELPER_CHECK_ALIGN, addr, size)
+        self.emit(f"br label %{cont}")
+        self.start_label(cont)
+
+    def check_sp_align(self, sp):
+        if not self.ctx.get("sp_align", False):
+            return
+        bad = self.cmp("ne", self.and_(sp, 15, 64), 0, 64)
+        go, cont = self.new_label("spmis"), self.new_label("spal")
+        self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
+        self.start_label(go)
+        self._raise(0x26, 0)
+        self.start_label(cont)
+
+    def excl_mark(self, addr, size):
+        self.st(OFF_EXCL["addr"], addr, 64)
+        self.st(OFF_EXCL["size"], size, 64)
+        self.st(OFF_EXCL["valid"], 1, 64)
+
+    def excl_pass(self, addr, size):
+        v = self.cmp("ne", self.ld(OFF_EXCL["valid"], 64), 0, 64)
+        a = self.cmp("eq", self.ld(OFF_EXCL["addr"], 64), addr, 64)
+        s = self.cmp("eq", self.ld(OFF_EXCL["size"], 64), size, 64)
+        return self.and_(self.and_(v, a, 1), s, 1)
+
+    def excl_clear(self):
+        self.st(OFF_EXCL["valid"], 0, 64)
+
+    def if_(self, c, then):
+        if isinstance(c, int):
+            if c:
+                then()
+            return
+        go, after = self.new_label("then"), self.new_label("endif")
+        self.emit(f"br i1 {c.n}, label %{go}, label %{after}")
+        self.start_label(go)
+        then()
+        self.emit(f"br label %{after}")
+        self.start_label(after)
+
+    # -- control flow -------------------------------------------------------------
+    def branch(self, target):
+        self.next_pc = target
+        self.ended = True
+        if isinstance(target, int):
+            self.succ.append(target)
+
+    def branch_if(self, c, target):
+        self.next_pc = self.select(c, target, (self.pc + 4) & M[64], 64)
+        self.ended = True
+        self.succ += [target, (self.pc + 4) & M[64]]
+
+    def _raise(self, ec, iss, return_offset=0):
+        """Static exception: fill exc_* and leave through this instruction's exit."""
+        self.st(OFF_EXC["ec"], ec, 64)
+        self.st(OFF_EXC["iss"], iss, 64)
+        self.st(OFF_EXC["flags"], return_offset << 8, 64)
+        self.emit(f"br label %{self.exit_label()}")
+
+    def exception(self, ec, iss, return_offset=0):
+        self._raise(ec, iss, return_offset)
+        self.start_label(self.new_label("dead"))
+        self.ended = True
+        self.raised = True
+        if return_offset:                        # SVC: execution resumes after it
+            self.succ.append((self.pc + return_offset) & M[64])
+
+    def undef(self):
+        self.exception(0, 0)
+
+    def helper(self, name, *args):
+        hid = self.helper_ids[name]
+        args = list(args) + [0] * (3 - len(args))
+        self._call_helper(HELPER_CALL, hid, *args)
+        return self.ld(OFF_HELPER_RET, 64)
+
+    def end_block(self):
+        self.ended = True
+
+
+def _isv_code(isv):
+    """Pack the (sse, srt, sf, ar) data-abort syndrome hint into an int."""
+    if isv is None:
+        return 0
+    sse, srt, sf, ar = isv
+    return 1 | int(sse) << 1 | srt << 2 | int(sf) << 7 | int(ar) << 8
+
+
+def unpack_isv(code: int):
+    if not code & 1:
+        return None
+    return (bool(code >> 1 & 1), code >> 2 & 31, bool(code >> 7 & 1), bool(code >> 8 & 1))
