@@ -8,14 +8,19 @@ import sys
 DEMO = os.path.join(os.path.dirname(__file__), "samples", "demo.bin")
 
 
-def _summary(console, result, cpu, image_name):
+def _summary(console, result, cpu, image_name, engine, jit):
     from rich.table import Table
     t = Table(title=f"a64jit run: {image_name}", show_header=False)
     t.add_row("stopped by", result.reason)
     t.add_row("guest instructions", f"{result.insns:,}")
     t.add_row("wall time", f"{result.seconds:.3f} s")
     mips = result.insns / result.seconds / 1e6 if result.seconds else 0.0
-    t.add_row("speed", f"{mips:.3f} MIPS (engine: interpreter)")
+    t.add_row("speed", f"{mips:.3f} MIPS (engine: {engine})")
+    if jit is not None:
+        st = jit.stats
+        t.add_row("translation", f"{st.blocks_lifted} blocks lifted, {st.llvm_compiles} LLVM compiles "
+                                 f"({st.blocks_compiled} blocks), {st.cache_hits} modules from the code cache, "
+                                 f"{st.compile_seconds * 1000:.1f} ms compiling/loading")
     t.add_row("final PC / EL", f"{cpu.state.pc:#x} / EL{cpu.state.el}")
     if cpu.warnings:
         for what, n in cpu.warnings.most_common():
@@ -43,10 +48,10 @@ def cmd_run(args) -> int:
     m = Machine(ram_size=ram)
     m.load(addr, image.data)
     m.enter(addr, el=args.el)
-    result = m.run(max_insns=args.max_insns)
+    result = m.run(max_insns=args.max_insns, engine=args.engine, use_cache=False if args.no_cache else None)
     sys.stdout.flush()
     if not args.quiet:
-        _summary(console, result, m.cpu, os.path.basename(args.image))
+        _summary(console, result, m.cpu, os.path.basename(args.image), args.engine, m.jit)
     return 130 if result.reason == "interrupted" else 0
 
 
@@ -76,10 +81,15 @@ def main(argv=None) -> int:
     r.add_argument("-m", "--memory", type=int, default=512, help="RAM in MiB (default 512)")
     r.add_argument("--max-insns", type=int, default=None, help="stop after this many instructions")
     r.add_argument("-q", "--quiet", action="store_true", help="no run summary")
+    r.add_argument("--engine", choices=("jit", "interp"), default="jit", help="execution engine (default jit)")
+    r.add_argument("--no-cache", action="store_true", help="do not use the persistent code cache (also: A64JIT_NO_CACHE=1)")
     r.set_defaults(fn=cmd_run)
     d = sub.add_parser("demo", help="run the shipped demo guest program")
     d.add_argument("-q", "--quiet", action="store_true")
-    d.set_defaults(fn=lambda a: cmd_run(argparse.Namespace(image=DEMO, el=2, memory=512, max_insns=None, quiet=a.quiet)))
+    d.add_argument("--engine", choices=("jit", "interp"), default="jit")
+    d.add_argument("--no-cache", action="store_true")
+    d.set_defaults(fn=lambda a: cmd_run(argparse.Namespace(image=DEMO, el=2, memory=512, max_insns=None, quiet=a.quiet,
+                                                           engine=a.engine, no_cache=a.no_cache)))
     dc = sub.add_parser("decode", help="decode instruction words (hex)")
     dc.add_argument("words", nargs="+")
     dc.set_defaults(fn=cmd_decode)

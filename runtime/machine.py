@@ -86,30 +86,52 @@ class Machine:
         s.pc += 4
         return False
 
-    def run(self, max_insns: int | None = None, engine: str = "interp") -> RunResult:
-        from translator.interp import Interpreter
-        if engine != "interp":
-            raise ValueError(f"engine {engine!r} is not available yet")
-        interp = Interpreter(self.cpu)
+    def _handle(self, exc: GuestException) -> bool:
+        """Deal with an exception raised by the guest; True when the run ends."""
+        if exc.ec == EC_SMC64 and exc.target_el is None:
+            return self._firmware_call(exc)
+        self.cpu.take_exception(exc)
+        return False
+
+    def run(self, max_insns: int | None = None, engine: str = "jit", use_cache: bool | None = None) -> RunResult:
         cpu, s = self.cpu, self.cpu.state
         start_icount = s.icount
         t0 = time.perf_counter()
         reason = "instruction limit"
-        step = interp.step
+        self.jit = None
         try:
-            while max_insns is None or s.icount - start_icount < max_insns:
-                try:
-                    step()
-                except GuestException as exc:
-                    if exc.ec == EC_SMC64 and exc.target_el is None:
-                        if self._firmware_call(exc):
+            if engine == "jit":
+                from translator.jit import JitEngine
+                self.jit = eng = JitEngine(cpu, use_cache=use_cache)
+                chunk = 1 << 62
+                while max_insns is None or s.icount - start_icount < max_insns:
+                    left = chunk if max_insns is None else max_insns - (s.icount - start_icount)
+                    status, exc = eng.run(left)
+                    if status == "exception":
+                        if self._handle(exc):
                             reason = "PSCI SYSTEM_OFF"
                             break
-                        continue
-                    cpu.take_exception(exc)
-                if cpu.halted:
-                    reason = "WFI with no interrupt source"
-                    break
+                    elif status == "pending" and cpu.halted:
+                        reason = "WFI with no interrupt source"
+                        break
+                    elif status == "untranslatable":
+                        reason = f"no code at {s.pc:#x}"
+                        break
+            elif engine == "interp":
+                from translator.interp import Interpreter
+                step = Interpreter(cpu).step
+                while max_insns is None or s.icount - start_icount < max_insns:
+                    try:
+                        step()
+                    except GuestException as exc:
+                        if self._handle(exc):
+                            reason = "PSCI SYSTEM_OFF"
+                            break
+                    if cpu.halted:
+                        reason = "WFI with no interrupt source"
+                        break
+            else:
+                raise ValueError(f"unknown engine {engine!r}")
         except KeyboardInterrupt:
             reason = "interrupted"
         return RunResult(reason, s.icount - start_icount, time.perf_counter() - t0)

@@ -135,12 +135,12 @@ class Llvm:
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_process_triple()
-        self.tm = target.create_target_machine(opt=1, reloc="pic", codemodel="small")
+        self.tm = target.create_target_machine(opt=0, reloc="pic", codemodel="small")  # tier 0: fast codegen
         self.layout = str(self.tm.target_data)
         self.lljit = llvm.create_lljit_compiler(self.tm)
         self.trackers = []
         self._nlib = 0
-        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt1|" \
+        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt0|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
         self.by_block_hash: dict[bytes, int] = {}     # block IR hash -> function address
         mod = self.compile(f'target triple = "{self.triple}"\n' + dispatcher_ir())
@@ -317,7 +317,7 @@ class JitEngine:
         batch = [first]
         if limit == MAX_BLOCK_INSNS:
             seen = {pc}
-            todo = list(first.successors)
+            todo = list(first.successors) + [first.end_pc]
             while todo and len(batch) < BATCH_BLOCKS:
                 nxt = todo.pop(0)
                 if nxt in seen or (nxt, ctx, MAX_BLOCK_INSNS) in self.translations:
@@ -326,7 +326,9 @@ class JitEngine:
                 b = lift_block(self._fetch, nxt, ctx, flags, HELPER_IDS)
                 if b is not None:
                     batch.append(b)
-                    todo.extend(b.successors)
+                    # also the code right after the block: return points of
+                    # calls (BL/BLR) and not-taken paths are likely next.
+                    todo.extend(b.successors + [b.end_pc])
         self.stats.blocks_lifted += len(batch)
         t1 = time.perf_counter()
         self.stats.lift_seconds += t1 - t0
