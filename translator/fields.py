@@ -6,6 +6,17 @@ time, never at guest run time), following the ARM ARM shared pseudocode.
 from __future__ import annotations
 
 
+class _Masks(dict):
+    """MASK[bits] = 2**bits - 1, for any width (computed once per width)."""
+
+    def __missing__(self, bits):
+        self[bits] = m = (1 << bits) - 1
+        return m
+
+
+MASK = _Masks()
+
+
 def sext(value: int, bits: int) -> int:
     """SignExtend a ``bits``-wide field to a Python int."""
     sign = 1 << (bits - 1)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from runtime import helpers as H
 from runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
 from .decode import decode
+from .fields import MASK
 from .semantics import lookup
 from .semantics.ops import Emitter, ACC_ALIGN
 
-M = {1: 1, 8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: (1 << 64) - 1, 128: (1 << 128) - 1}
+M = MASK
 
 
 def _crc_table(poly_reflected):

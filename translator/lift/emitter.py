@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from runtime.state import offset_of
 from ..semantics.ops import Emitter, ACC_ALIGN
+from ..fields import MASK
 from .. import semantics as _sem  # noqa: F401  (registry)
 
 OFF_X = offset_of("x")
@@ -44,13 +45,7 @@ TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad
 PAGE_BITS = 12
 PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
 
-class _Masks(dict):
-    def __missing__(self, bits):
-        self[bits] = m = (1 << bits) - 1
-        return m
-
-
-M = _Masks()
+M = MASK
 
 
 class V:
