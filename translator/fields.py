@@ -64,3 +64,19 @@ def decode_bit_masks(n: int, imms: int, immr: int, datasize: int, immediate: boo
 
 def logical_imm(n: int, imms: int, immr: int, datasize: int) -> int:
     return decode_bit_masks(n, imms, immr, datasize)[0]
+
+
+def _crc_table(poly_reflected: int) -> list[int]:
+    """Byte-at-a-time table for a bit-reflected CRC-32 (the A64 CRC32
+    instructions are reflected: ARM ARM CRC32 pseudocode with BitReverse)."""
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (poly_reflected if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+CRC32_TABLE = _crc_table(0xEDB88320)      # 0x04C11DB7 bit-reversed
+CRC32C_TABLE = _crc_table(0x82F63B78)     # 0x1EDC6F41 bit-reversed

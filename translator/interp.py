@@ -12,25 +12,11 @@ from __future__ import annotations
 from runtime import helpers as H
 from runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
 from .decode import decode
-from .fields import MASK
+from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .semantics import lookup
 from .semantics.ops import Emitter, ACC_ALIGN
 
 M = MASK
-
-
-def _crc_table(poly_reflected):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ (poly_reflected if c & 1 else 0)
-        t.append(c)
-    return t
-
-
-_CRC32 = _crc_table(0xEDB88320)      # bit-reversed 0x04C11DB7
-_CRC32C = _crc_table(0x82F63B78)     # bit-reversed 0x1EDC6F41
 
 
 def _signed(a, bits):
@@ -151,7 +137,7 @@ class InterpEmitter(Emitter):
     def bswap(self, a, bits): return int.from_bytes(a.to_bytes(bits // 8, "little"), "big")
 
     def crc32(self, acc, val, nbytes, castagnoli):
-        t = _CRC32C if castagnoli else _CRC32
+        t = CRC32C_TABLE if castagnoli else CRC32_TABLE
         for i in range(nbytes):
             acc = (acc >> 8) ^ t[(acc ^ (val >> (8 * i))) & 0xFF]
         return acc

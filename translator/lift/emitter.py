@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from runtime.state import offset_of
 from ..semantics.ops import Emitter, ACC_ALIGN
-from ..fields import MASK
+from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .. import semantics as _sem  # noqa: F401  (registry)
 
 OFF_X = offset_of("x")
@@ -68,20 +68,7 @@ def _c(x, bits):
     return str(x)
 
 
-def _crc_table(poly_reflected):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ (poly_reflected if c & 1 else 0)
-        t.append(c)
-    return t
-
-
-CRC_GLOBALS = {
-    "crc32": _crc_table(0xEDB88320),
-    "crc32c": _crc_table(0x82F63B78),
-}
+CRC_GLOBALS = {"crc32": CRC32_TABLE, "crc32c": CRC32C_TABLE}
 
 
 _FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
