@@ -124,13 +124,13 @@ class Llvm:
     _lock = threading.Lock()
 
     @classmethod
-    def get(cls) -> "Llvm":
+    def get(cls, cache=None, stats=None) -> "Llvm":
         with cls._lock:
             if cls._instance is None:
-                cls._instance = Llvm()
+                cls._instance = Llvm(cache, stats or Stats())
             return cls._instance
 
-    def __init__(self):
+    def __init__(self, cache, stats):
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_default_triple()
@@ -143,12 +143,29 @@ class Llvm:
         self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt0|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
         self.by_block_hash: dict[bytes, int] = {}     # block IR hash -> function address
-        mod = self.compile(f'target triple = "{self.triple}"\n' + dispatcher_ir())
-        self.dispatch_addr = self.link(mod, ["a64_dispatch"])["a64_dispatch"]
+        obj = self.object_code(f'target triple = "{self.triple}"\n' + dispatcher_ir(), cache, stats)
+        self.dispatch_addr = self.link(obj, ["a64_dispatch"])["a64_dispatch"]
 
     def compile(self, text: str) -> bytes:
         mod = llvm.parse_assembly(text)
         return self.tm.emit_object(mod)
+
+    def object_code(self, text: str, cache, stats) -> bytes:
+        """Object code for a module: from the disk cache when present and
+        intact, else compiled by LLVM (and stored)."""
+        key = hashlib.sha256((self.options_key + "\n" + text).encode()).hexdigest()
+        obj = cache.get(key, stats) if cache else None
+        if obj is not None:
+            stats.cache_hits += 1
+            return obj
+        obj = self.compile(text)
+        stats.llvm_compiles += 1
+        if cache:
+            try:
+                cache.put(key, obj)
+            except OSError:
+                pass                     # a read-only cache directory is not an error
+        return obj
 
     def link(self, obj: bytes, names) -> dict:
         self._nlib += 1
@@ -171,12 +188,19 @@ class JitEngine:
     def __init__(self, cpu, *, code_range: tuple[int, int] | None = None, use_cache: bool | None = None,
                  cache_dir: str | None = None):
         self.cpu = cpu
-        self.llvm = Llvm.get()
         self.stats = Stats()
         self.code_range = code_range
         if use_cache is None:
             use_cache = cache_enabled_by_env()
-        self.cache = CodeCache(cache_dir or default_cache_dir()) if use_cache else None
+        self.cache = None
+        if use_cache:
+            try:
+                self.cache = CodeCache(cache_dir or default_cache_dir())
+            except OSError:
+                self.cache = None        # no writable cache directory: run without
+        t0 = time.perf_counter()
+        self.llvm = Llvm.get(self.cache, self.stats)
+        self.stats.compile_seconds += time.perf_counter() - t0
         s = cpu.state
         self.state = s
         self.sptr = ctypes.addressof(s)
@@ -362,21 +386,11 @@ class JitEngine:
         if not todo:
             return addrs
         blocks = [b for b, _ in todo]
-        text = module_text(blocks, L.triple, L.layout)
-        key = hashlib.sha256((L.options_key + "\n" + text).encode()).hexdigest()
-        obj = self.cache.get(key, self.stats) if self.cache else None
-        if obj is not None:
-            self.stats.cache_hits += 1
-        else:
-            obj = L.compile(text)
-            self.stats.llvm_compiles += 1
+        compiles = self.stats.llvm_compiles
+        obj = L.object_code(module_text(blocks, L.triple, L.layout), self.cache, self.stats)
+        if self.stats.llvm_compiles != compiles:
             self.stats.blocks_compiled += len(blocks)
             self.stats.guest_insns_compiled += sum(b.ninsns for b in blocks)
-            if self.cache:
-                try:
-                    self.cache.put(key, obj)
-                except OSError:
-                    pass                     # a read-only cache directory is not an error
         got = L.link(obj, [b.name for b in blocks])
         for b, h in todo:
             L.by_block_hash[h] = got[b.name]
