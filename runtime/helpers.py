@@ -54,10 +54,17 @@ def _dc(cpu, d, va):
     if d.name == "DC_ZVA":
         # DC ZVA zeroes one 64-byte block (DCZID_EL0.BS = 4: 2**4 words);
         # it behaves as a store: faults are data aborts on the block address.
+        # A fault reports the address the instruction was given in FAR, not
+        # the block address (as QEMU does; ARM ARM DC ZVA: "the address
+        # reported is the address in the register").
         block = 4 << 4
         base = va & ~(block - 1)
-        for off in range(0, block, 8):
-            cpu.write(base + off, 8, 0)
+        try:
+            for off in range(0, block, 8):
+                cpu.write(base + off, 8, 0)
+        except GuestException as exc:
+            exc.far = va
+            raise
     # Other DC operations: caches are not modelled (coherent, no effect).
 
 
