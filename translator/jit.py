@@ -227,9 +227,9 @@ class JitEngine:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))    # pc tag ~0: odd, never a PC
 
     def flush_tlb(self):
-        ctypes.memset(self.tlb, 0, ctypes.sizeof(self.tlb))
-        for i in range(E.TLB_ENTRIES):                          # tag 1: never a page address
-            self.tlb[i * 4] = self.tlb[i * 4 + 1] = 1
+        # Empty tag = all ones: never equal to a probe key (a page address,
+        # or a page address with only alignment bits 3:0 set).
+        ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))
 
     def _fill_tlb(self, va: int, write: bool):
         """After a successful slow-path access to RAM: map the page for the fast path.
@@ -245,7 +245,7 @@ class JitEngine:
         i = (va >> E.PAGE_BITS & (E.TLB_ENTRIES - 1)) * 4
         addend = (r.host_addr + (page - r.base) - page) & M64
         if self.tlb[i + 2] != addend or self.tlb[i] != page:
-            self.tlb[i] = self.tlb[i + 1] = 1
+            self.tlb[i] = self.tlb[i + 1] = E.TLB_EMPTY
         self.tlb[i + 2] = addend
         if write:
             if page not in self.code_pages:
@@ -256,7 +256,7 @@ class JitEngine:
     def _unmap_page_for_writes(self, page):
         for i in range(E.TLB_ENTRIES):
             if self.tlb[i * 4 + 1] == page:
-                self.tlb[i * 4 + 1] = 1
+                self.tlb[i * 4 + 1] = E.TLB_EMPTY
 
     # -- invalidation -------------------------------------------------------------
     def invalidate_page(self, page: int):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_TLB,
-                      OFF_HELPER_FN, EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS)
+from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC,
+                      EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS)
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -53,6 +53,7 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     n = len(words)
     if n == 0:
         return None
+    e.flush()
     name = block_name(pc, ctx, limit)
     next_pc = e.next_pc if e.next_pc is not None else addr
     out = [f"define i64 @{name}(ptr noalias %s) {{",
@@ -66,23 +67,19 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
            "  br i1 %short, label %nobudget, label %body",
            "nobudget:",
            f"  ret i64 {EXIT_BUDGET}",
-           "body:",
-           f"  %tlbp = getelementptr i8, ptr %s, i64 {OFF_TLB}",
-           "  %tlb = load ptr, ptr %tlbp, align 8",
-           f"  %hfnp = getelementptr i8, ptr %s, i64 {OFF_HELPER_FN}",
-           "  %hfn = load ptr, ptr %hfnp, align 8"]
-    out += e.lines
+           "body:"]
     nxt = next_pc.n if hasattr(next_pc, "n") else str(next_pc - (1 << 64) if next_pc >> 63 else next_pc)
-    out += [f"  %pcp = getelementptr i8, ptr %s, i64 {OFF_PC}",
-            f"  store i64 {nxt}, ptr %pcp, align 8",
+    pcp = e.ptr(OFF_PC)
+    out += e.prologue
+    out += e.lines
+    out += [f"  store i64 {nxt}, ptr {pcp}, align 8",
             f"  %icn = add i64 %ic0, {n}",
             "  store i64 %icn, ptr %icp, align 8",
             "  ret i64 0"]
     for lab, ipc, idx in e.exits:
         spc = ipc - (1 << 64) if ipc >> 63 else ipc
         out += [f"{lab}:",
-                f"  %{lab}p = getelementptr i8, ptr %s, i64 {OFF_PC}",
-                f"  store i64 {spc}, ptr %{lab}p, align 8",
+                f"  store i64 {spc}, ptr {pcp}, align 8",
                 f"  %{lab}i = add i64 %ic0, {idx}",
                 f"  store i64 %{lab}i, ptr %icp, align 8",
                 f"  ret i64 {EXIT_EXCEPTION}"]
@@ -105,6 +102,14 @@ declare i64 @llvm.bitreverse.i64(i64)
 declare i16 @llvm.bswap.i16(i16)
 declare i32 @llvm.bswap.i32(i32)
 declare i64 @llvm.bswap.i64(i64)
+declare {i32, i1} @llvm.uadd.with.overflow.i32(i32, i32)
+declare {i64, i1} @llvm.uadd.with.overflow.i64(i64, i64)
+declare {i32, i1} @llvm.sadd.with.overflow.i32(i32, i32)
+declare {i64, i1} @llvm.sadd.with.overflow.i64(i64, i64)
+declare {i32, i1} @llvm.usub.with.overflow.i32(i32, i32)
+declare {i64, i1} @llvm.usub.with.overflow.i64(i64, i64)
+declare {i32, i1} @llvm.ssub.with.overflow.i32(i32, i32)
+declare {i64, i1} @llvm.ssub.with.overflow.i64(i64, i64)
 """
 
 

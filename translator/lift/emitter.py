@@ -9,6 +9,13 @@ fault before their first register write, an exit in the middle of a block
 leaves exactly the state the interpreter would leave: the exit path only
 stores PC and the retired-instruction count.
 
+Within a block, guest registers and flags live in SSA values: reads are
+served from a cache, and writes are deferred and written back to the state
+struct at the next *sync point* (any memory access, helper call, exception
+exit, conditional region, block end).  So consecutive writes of the same
+register or of the flags cost one store (dead flag stores disappear), and
+the state is exact wherever the block can leave.
+
 Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
@@ -42,6 +49,7 @@ HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_CHECK_ALIGN = 0, 1, 2, 3
 TLB_BITS = 10
 TLB_ENTRIES = 1 << TLB_BITS
 TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad
+TLB_EMPTY = (1 << 64) - 1   # a tag no probe key can equal
 PAGE_BITS = 12
 PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
 
@@ -95,6 +103,11 @@ class LlvmEmitter(Emitter):
         self.raised = False                      # ended by a static exception
         self.exits: list[tuple[str, int, int]] = []   # (label, pc, index) exception exits
         self.label = "entry"
+        self.cache: dict = {}        # ("x", n) -> [V64, dirty]; "n"/"z"/"c"/"v" -> [i1, dirty]
+        self.prologue: list[str] = []   # entry-block lines: state field pointers, TLB/helper pointers
+        self.field_ptrs: dict[int, str] = {}
+        self.zext_of: dict = {}      # name of zext(x) -> x (so trunc(zext(x)) is x)
+        self.notof: dict = {}        # name of a NOT(b) value -> b (for AddWithCarry(a, NOT(b), 1))
 
     # -- plumbing ------------------------------------------------------------
     def t(self, bits=64) -> V:
@@ -113,9 +126,19 @@ class LlvmEmitter(Emitter):
         self.label = lab
 
     def ptr(self, off: int) -> str:
-        p = self.t()
-        self.emit(f"{p.n} = getelementptr i8, ptr %s, i64 {off}")
-        return p.n
+        """Pointer to a state field, computed once per block in the entry block."""
+        p = self.field_ptrs.get(off)
+        if p is None:
+            p = self.field_ptrs[off] = f"%f{off}"
+            self.prologue.append(f"  {p} = getelementptr i8, ptr %s, i64 {off}")
+        return p
+
+    def base_ptr(self, name: str, off: int) -> str:
+        """%tlb / %hfn: loaded once per block, only if the block uses them."""
+        if name not in self.field_ptrs:
+            self.field_ptrs[name] = name
+            self.prologue.append(f"  %{name} = load ptr, ptr {self.ptr(off)}, align 8")
+        return "%" + name
 
     def ld(self, off: int, bits: int) -> V:
         p = self.ptr(off)
@@ -141,10 +164,20 @@ class LlvmEmitter(Emitter):
         return lab
 
     def sync(self):
-        """Make PC and the instruction count exact before a helper call."""
+        """Make PC and the instruction count exact before a runtime helper call."""
         self.st(OFF_PC, self.pc, 64)
         ic = self.op(f"add i64 %ic0, {self.index}", 64)
         self.st(OFF_ICOUNT, ic, 64)
+
+    def flush(self):
+        """Write back deferred register/flag values (a sync point)."""
+        for key, ent in self.cache.items():
+            if ent[1]:
+                if isinstance(key, tuple):
+                    self.st(OFF_X + 8 * key[1], ent[0], 64)
+                else:
+                    self.st(OFF_FLAGS[key], self.zext(ent[0], 1, 8), 8)
+                ent[1] = False
 
     # -- registers ------------------------------------------------------------
     def rx(self, n, bits=64):
@@ -153,7 +186,12 @@ class LlvmEmitter(Emitter):
         return self.rsp(n, bits)
 
     def rsp(self, n, bits=64):
-        v = self.ld(OFF_X + 8 * n, 64)
+        ent = self.cache.get(("x", n))
+        if ent is None:
+            v = self.ld(OFF_X + 8 * n, 64)
+            self.cache[("x", n)] = [v, False]
+        else:
+            v = ent[0]
         return self.trunc(v, 64, bits)
 
     def wx(self, n, v, bits=64):
@@ -161,21 +199,29 @@ class LlvmEmitter(Emitter):
             self.wsp(n, v, bits)
 
     def wsp(self, n, v, bits=64):
-        self.st(OFF_X + 8 * n, self.zext(v, bits, 64) if bits != 64 else v, 64)
+        self.cache[("x", n)] = [self.zext(v, bits, 64) if bits != 64 else v, True]
 
     # -- flags ----------------------------------------------------------------
+    def _flag(self, k):
+        ent = self.cache.get(k)
+        if ent is None:
+            v = self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1)
+            self.cache[k] = [v, False]
+            return v
+        return ent[0]
+
     def nzcv(self):
-        return tuple(self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1) for k in "nzcv")
+        return tuple(self._flag(k) for k in "nzcv")
 
     def set_nzcv(self, n, z, c, v):
         for k, val in zip("nzcv", (n, z, c, v)):
-            self.st(OFF_FLAGS[k], self.zext(val, 1, 8), 8)
+            self.cache[k] = [val, True]
 
     def cond(self, cond):
         base = cond >> 1
         if base == 7:
             return 1
-        n, z, c, v = (self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1) for k in "nzcv")
+        n, z, c, v = self.nzcv()
         if base == 0:
             r = z
         elif base == 1:
@@ -196,6 +242,16 @@ class LlvmEmitter(Emitter):
     def _bin(self, opname, a, b, bits):
         if isinstance(a, int) and isinstance(b, int):
             return self._fold(opname, a, b, bits)
+        if isinstance(b, int):
+            b &= M[bits]
+            if b == 0 and opname in ("add", "sub", "or", "xor", "shl", "lshr"):
+                return a
+            if opname == "and" and b == M[bits]:
+                return a
+            if opname == "and" and b == 0:
+                return 0
+        if isinstance(a, int) and a & M[bits] == 0 and opname in ("add", "or", "xor"):
+            return b
         return self.op(f"{opname} i{bits} {_c(a, bits)}, {_c(b, bits)}", bits)
 
     @staticmethod
@@ -211,7 +267,11 @@ class LlvmEmitter(Emitter):
     def and_(self, a, b, bits): return self._bin("and", a, b, bits)
     def or_(self, a, b, bits): return self._bin("or", a, b, bits)
     def xor(self, a, b, bits): return self._bin("xor", a, b, bits)
-    def not_(self, a, bits): return self._bin("xor", a, M[bits], bits)
+    def not_(self, a, bits):
+        r = self._bin("xor", a, M[bits], bits)
+        if isinstance(r, V):
+            self.notof[r.n] = a
+        return r
     def shl(self, a, s, bits): return self._bin("shl", a, s, bits)
     def lshr(self, a, s, bits): return self._bin("lshr", a, s, bits)
 
@@ -226,7 +286,9 @@ class LlvmEmitter(Emitter):
             return a
         if isinstance(a, int):
             return a & M[frm]
-        return self.op(f"zext i{frm} {a.n} to i{to}", to)
+        r = self.op(f"zext i{frm} {a.n} to i{to}", to)
+        self.zext_of[r.n] = a
+        return r
 
     def sext(self, a, frm, to):
         if frm == to:
@@ -241,6 +303,9 @@ class LlvmEmitter(Emitter):
             return a
         if isinstance(a, int):
             return a & M[to]
+        src = self.zext_of.get(a.n)
+        if src is not None and src.bits == to:
+            return src                              # trunc(zext(x)) = x
         return self.op(f"trunc i{frm} {a.n} to i{to}", to)
 
     def cmp(self, op, a, b, bits):
@@ -253,16 +318,34 @@ class LlvmEmitter(Emitter):
             return a if c else b
         return self.op(f"select i1 {c.n}, i{bits} {_c(a, bits)}, i{bits} {_c(b, bits)}", bits)
 
+    def _ovf(self, intrinsic, a, b, bits):
+        """(result, overflow bit) from llvm.{u,s}{add,sub}.with.overflow."""
+        pair = self.op(f"call {{i{bits}, i1}} @llvm.{intrinsic}.with.overflow.i{bits}(i{bits} {_c(a, bits)}, "
+                       f"i{bits} {_c(b, bits)})", bits)
+        r = self.op(f"extractvalue {{i{bits}, i1}} {pair.n}, 0", bits)
+        o = self.op(f"extractvalue {{i{bits}, i1}} {pair.n}, 1", 1)
+        return r, o
+
     def add_with_carry(self, a, b, cin, bits):
-        w = bits + 1
-        s1 = self.add(self.zext(a, bits, w), self.zext(b, bits, w), w)
-        s2 = self.add(s1, self.zext(cin, 1, w), w)
-        r = self.trunc(s2, w, bits)
+        if isinstance(cin, int) and cin == 0:
+            r, c = self._ovf("uadd", a, b, bits)
+            _, v = self._ovf("sadd", a, b, bits)
+        elif isinstance(cin, int) and cin == 1 and (isinstance(b, int) or b.n in self.notof):
+            # a + NOT(b) + 1 = a - b: carry = NOT borrow, V = signed subtract overflow
+            orig = (~b & M[bits]) if isinstance(b, int) else self.notof[b.n]
+            r, borrow = self._ovf("usub", a, orig, bits)
+            c = self.not_(borrow, 1)
+            _, v = self._ovf("ssub", a, orig, bits)
+        else:
+            w = bits + 1
+            s1 = self.add(self.zext(a, bits, w), self.zext(b, bits, w), w)
+            s2 = self.add(s1, self.zext(cin, 1, w), w)
+            r = self.trunc(s2, w, bits)
+            c = self.trunc(self.lshr(s2, bits, w), w, 1)
+            ov = self.and_(self.xor(a, r, bits), self.xor(b, r, bits), bits)
+            v = self.cmp("slt", ov, 0, bits)
         n = self.cmp("slt", r, 0, bits)
         z = self.cmp("eq", r, 0, bits)
-        c = self.trunc(self.lshr(s2, bits, w), w, 1)
-        ov = self.and_(self.xor(a, r, bits), self.xor(b, r, bits), bits)
-        v = self.cmp("slt", ov, 0, bits)
         return r, n, z, c, v
 
     def udiv(self, a, b, bits):
@@ -308,21 +391,24 @@ class LlvmEmitter(Emitter):
 
     # -- memory ---------------------------------------------------------------------
     def _tlb_lookup(self, addr, size, write, align):
-        """The inline soft-TLB probe; returns (hit i1, host pointer value)."""
+        """The inline soft-TLB probe; returns (hit i1, host pointer value).
+
+        Hit when the entry's tag equals the page of the access's *last* byte
+        (so an access running into the next page misses), or, when alignment
+        is required, the address masked with PAGE_MASK | (size - 1) (so a
+        misaligned access misses and the slow path raises the fault)."""
         a = _c(addr, 64)
-        page = self.op(f"and i64 {a}, {_c(PAGE_MASK, 64)}", 64)
-        idx = self.op(f"lshr i64 {a}, {PAGE_BITS}", 64)
-        idx = self.op(f"and i64 {idx.n}, {TLB_ENTRIES - 1}", 64)
-        eoff = self.op(f"mul i64 {idx.n}, {TLB_ENTRY_SIZE}", 64)
-        ent = self.op(f"getelementptr i8, ptr %tlb, i64 {eoff.n}", 64)
-        tagp = self.op(f"getelementptr i8, ptr {ent.n}, i64 {8 if write else 0}", 64)
+        eoff = self.op(f"lshr i64 {a}, {PAGE_BITS - 5}", 64)          # page index * 32
+        eoff = self.op(f"and i64 {eoff.n}, {(TLB_ENTRIES - 1) << 5}", 64)
+        ent = self.op(f"getelementptr i8, ptr {self.base_ptr('tlb', OFF_TLB)}, i64 {eoff.n}", 64)
+        tagp = self.op(f"getelementptr i8, ptr {ent.n}, i64 8", 64) if write else ent
         tag = self.op(f"load i64, ptr {tagp.n}, align 8", 64)
-        hit = self.cmp("eq", tag, page, 64)
-        if size > 1:
-            off = self.op(f"and i64 {a}, {(1 << PAGE_BITS) - 1}", 64)
-            hit = self.and_(hit, self.cmp("ule", off, (1 << PAGE_BITS) - size, 64), 1)
-            if align:
-                hit = self.and_(hit, self.cmp("eq", self.and_(addr, size - 1, 64), 0, 64), 1)
+        if align and size > 1:
+            key = self.op(f"and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}", 64)
+        else:
+            last = self.op(f"add i64 {a}, {size - 1}", 64) if size > 1 else V(a, 64)
+            key = self.op(f"and i64 {last.n}, {_c(PAGE_MASK, 64)}", 64)
+        hit = self.cmp("eq", tag, key, 64)
         addp = self.op(f"getelementptr i8, ptr {ent.n}, i64 16", 64)
         addend = self.op(f"load i64, ptr {addp.n}, align 8", 64)
         host = self.op(f"add i64 {a}, {addend.n}", 64)
@@ -330,9 +416,11 @@ class LlvmEmitter(Emitter):
         return hit, hp
 
     def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0):
-        """Call the runtime; on a non-zero status take this instruction's exception exit."""
-        self.sync()
-        st = self.op(f"call i64 %hfn(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
+        """Call the runtime; on a non-zero status take this instruction's exception exit.
+        The caller has flushed deferred state (sync point)."""
+        if hid == HELPER_CALL:
+            self.sync()
+        st = self.op(f"call i64 {self.base_ptr('hfn', OFF_HELPER_FN)}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
                      f"i64 {_c(a2, 64)}, i64 {_c(a3, 64)})", 64)
         ok = self.cmp("eq", st, 0, 64)
         cont = self.new_label("ok")
@@ -340,6 +428,7 @@ class LlvmEmitter(Emitter):
         self.start_label(cont)
 
     def load(self, addr, size, acc=0, isv=None):
+        self.flush()
         bits = size * 8
         align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
         hit, hp = self._tlb_lookup(addr, size, False, align)
@@ -357,6 +446,7 @@ class LlvmEmitter(Emitter):
         return self.op(f"phi i{bits} [ {v1.n}, %{fast} ], [ {_c(v2, bits)}, %{slow_end} ]", bits)
 
     def store(self, addr, value, size, acc=0, isv=None):
+        self.flush()
         bits = size * 8
         align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
         value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
@@ -372,6 +462,7 @@ class LlvmEmitter(Emitter):
         self.start_label(join)
 
     def check_align(self, addr, size):
+        self.flush()
         bad = self.cmp("ne", self.and_(addr, size - 1, 64), 0, 64)
         go, cont = self.new_label("mis"), self.new_label("al")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
@@ -383,6 +474,7 @@ class LlvmEmitter(Emitter):
     def check_sp_align(self, sp):
         if not self.ctx.get("sp_align", False):
             return
+        self.flush()
         bad = self.cmp("ne", self.and_(sp, 15, 64), 0, 64)
         go, cont = self.new_label("spmis"), self.new_label("spal")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
@@ -409,12 +501,15 @@ class LlvmEmitter(Emitter):
             if c:
                 then()
             return
+        self.flush()
         go, after = self.new_label("then"), self.new_label("endif")
         self.emit(f"br i1 {c.n}, label %{go}, label %{after}")
         self.start_label(go)
         then()
+        self.flush()
         self.emit(f"br label %{after}")
         self.start_label(after)
+        self.cache.clear()           # values made inside ``then`` do not dominate this point
 
     # -- control flow -------------------------------------------------------------
     def branch(self, target):
@@ -430,6 +525,7 @@ class LlvmEmitter(Emitter):
 
     def _raise(self, ec, iss, return_offset=0):
         """Static exception: fill exc_* and leave through this instruction's exit."""
+        self.flush()
         self.st(OFF_EXC["ec"], ec, 64)
         self.st(OFF_EXC["iss"], iss, 64)
         self.st(OFF_EXC["flags"], return_offset << 8, 64)
@@ -449,7 +545,9 @@ class LlvmEmitter(Emitter):
     def helper(self, name, *args):
         hid = self.helper_ids[name]
         args = list(args) + [0] * (3 - len(args))
+        self.flush()
         self._call_helper(HELPER_CALL, hid, *args)
+        self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
 
     def end_block(self):
