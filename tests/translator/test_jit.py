@@ -1,0 +1,104 @@
+"""JIT engine behaviour that the interpreter comparison does not show: the
+persistent code cache (warm runs compile nothing; corrupt entries are
+rebuilt, never executed), cache switches, instruction counting, and that
+guest addresses can never reach host memory outside guest RAM."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from runtime.snippet import run_snippet
+from tests.asm import asm
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+CHILD = """
+import sys, json, io
+sys.path.insert(0, %r)
+from runtime.machine import Machine
+from runtime.loader import load_file
+m = Machine(ram_size=64 << 20, out=io.BytesIO())
+img = load_file(%r)
+m.load(0x40200000, img.data); m.enter(0x40200000)
+r = m.run(engine="jit")
+print(json.dumps({"reason": r.reason, "insns": r.insns, "out": m.uart.out.getvalue().decode(),
+                  "stats": m.jit.stats.as_dict()}))
+"""
+DEMO = os.path.join(ROOT, "runtime", "samples", "demo.bin")
+
+
+def child(cache_dir, env_extra=None):
+    env = dict(os.environ, A64JIT_CACHE_DIR=str(cache_dir))
+    env.pop("A64JIT_NO_CACHE", None)
+    env.update(env_extra or {})
+    p = subprocess.run([sys.executable, "-c", CHILD % (ROOT, DEMO)], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_warm_run_performs_no_llvm_compilation(tmp_path):
+    cold = child(tmp_path)
+    warm = child(tmp_path)
+    assert cold["stats"]["llvm_compiles"] > 0
+    assert warm["stats"]["llvm_compiles"] == 0 and warm["stats"]["cache_hits"] == cold["stats"]["llvm_compiles"]
+    assert warm["out"] == cold["out"] and "primes below 4000: 550" in warm["out"]
+    assert warm["insns"] == cold["insns"]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty"])
+def test_corrupt_cache_entries_are_rebuilt_not_executed(tmp_path, damage):
+    cold = child(tmp_path)
+    files = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path) for f in fs if f.endswith(".obj")]
+    assert files
+    for f in files:
+        data = bytearray(open(f, "rb").read())
+        if damage == "flip":
+            data[len(data) // 2] ^= 0xFF        # corrupt the machine code itself
+        elif damage == "truncate":
+            data = data[: len(data) // 2]
+        else:
+            data = b""
+        open(f, "wb").write(bytes(data))
+    again = child(tmp_path)
+    assert again["stats"]["cache_rejected"] == len(files)
+    assert again["stats"]["llvm_compiles"] == cold["stats"]["llvm_compiles"]
+    assert again["out"] == cold["out"]
+    third = child(tmp_path)                     # the rebuilt entries are good again
+    assert third["stats"]["llvm_compiles"] == 0
+
+
+def test_cache_disabled_by_environment(tmp_path):
+    r = child(tmp_path, {"A64JIT_NO_CACHE": "1"})
+    assert r["stats"]["cache_hits"] == 0
+    assert not [f for _, _, fs in os.walk(tmp_path) for f in fs]
+
+
+def test_cli_no_cache_flag(tmp_path):
+    env = dict(os.environ, A64JIT_CACHE_DIR=str(tmp_path), COLUMNS="200")
+    p = subprocess.run([sys.executable, "-m", "runtime.cli", "demo", "--no-cache"], capture_output=True,
+                       text=True, env=env, cwd=ROOT, timeout=300)
+    assert p.returncode == 0 and "0 modules from the code cache" in p.stderr
+    assert not [f for _, _, fs in os.walk(tmp_path) for f in fs]
+
+
+@pytest.mark.parametrize("src,regs", [
+    ("ldar w0, [x1]", {"x1": 53}),                                   # misaligned, empty TLB
+    ("ldr x0, [x1]", {"x1": 0xFFFFFFFFFFFFFFF9}),                     # wraps past 2**64
+    ("str x0, [x1]", {"x1": 0x10000FFC}),                             # runs off the end of RAM
+    ("ldr x0, [x1]; ldr x2, [x3]", {"x1": 0x10000000, "x3": 0x10000000 + (1 << 22)}),  # TLB index alias
+    ("ldxp x0, x2, [x1]", {"x1": 0x10000FF8}),
+    ("stp x0, x0, [x1]", {"x1": 0x1}),
+])
+def test_guest_addresses_never_reach_host_memory(src, regs):
+    mem = {0x10000000: bytes(0x1000)}
+    a = run_snippet(asm(src), engine="interp", regs=regs, mem=mem)
+    b = run_snippet(asm(src), engine="jit", regs=regs, mem=mem)
+    assert a == b and a["exception"] is not None and a["exception"]["ec"] == 0x25
+
+
+def test_instruction_count_exact_across_blocks_and_exceptions():
+    code = asm("mov x0, #10; 1: subs x0, x0, #1; b.ne 1b; mov x1, #1; svc #0")
+    r = run_snippet(code, engine="jit")
+    assert r["insns"] == 1 + 20 + 1 and r["exception"]["ec"] == 0x15
