@@ -47,7 +47,8 @@ HELPER_FNS = [getattr(H, n) for n in HELPER_NAMES]
 HELPER_ARITY = [len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS]
 
 HELPER_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
-                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64)
+                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
+                                ctypes.c_uint64)
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
 
 
@@ -287,7 +288,10 @@ class JitEngine:
             self.invalidate_all()
 
     # -- the helper callback (native code -> Python) --------------------------------
-    def _helper(self, sptr, kind, a0, a1, a2, a3):
+    def _helper(self, sptr, kind, a0, a1, a2, a3, pc, icount):
+        """Runtime entry from generated code.  Returns 0, or 1 when the
+        instruction at ``pc`` raised an exception (then PC and the count
+        are set so that the block can simply return EXIT_EXCEPTION)."""
         cpu = self.cpu
         try:
             if kind == E.HELPER_MEM_READ:
@@ -309,11 +313,12 @@ class JitEngine:
             return 0
         except GuestException as exc:
             self.exc = exc
+            self.state.pc, self.state.icount = pc, icount
             return 1
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
-            self.state.pending = 1
+            self.state.pc, self.state.icount = pc, icount
             return 1
 
     # -- translation ------------------------------------------------------------------

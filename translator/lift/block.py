@@ -76,13 +76,8 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
             f"  %icn = add i64 %ic0, {n}",
             "  store i64 %icn, ptr %icp, align 8",
             "  ret i64 0"]
-    for lab, ipc, idx in e.exits:
-        spc = ipc - (1 << 64) if ipc >> 63 else ipc
-        out += [f"{lab}:",
-                f"  store i64 {spc}, ptr {pcp}, align 8",
-                f"  %{lab}i = add i64 %ic0, {idx}",
-                f"  store i64 %{lab}i, ptr %icp, align 8",
-                f"  ret i64 {EXIT_EXCEPTION}"]
+    if e.uses_exc:
+        out += ["exc:", f"  ret i64 {EXIT_EXCEPTION}"]
     out.append("}")
     # Statically known successors (for batching): branch targets, the return
     # point of SVC-like exceptions, or the fall-through.

@@ -21,6 +21,7 @@ Values are ``V(name, bits)``; Python ints are constants.
 from __future__ import annotations
 
 from runtime.state import offset_of
+from runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
 from ..semantics.ops import Emitter, ACC_ALIGN
 from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -101,8 +102,8 @@ class LlvmEmitter(Emitter):
         self.ended = False
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
-        self.exits: list[tuple[str, int, int]] = []   # (label, pc, index) exception exits
-        self.label = "entry"
+        self.uses_exc = False                    # some path leaves through %exc
+        self.label = "body"           # block.py opens the body with this label
         self.cache: dict = {}        # ("x", n) -> [V64, dirty]; "n"/"z"/"c"/"v" -> [i1, dirty]
         self.prologue: list[str] = []   # entry-block lines: state field pointers, TLB/helper pointers
         self.field_ptrs: dict[int, str] = {}
@@ -151,17 +152,10 @@ class LlvmEmitter(Emitter):
         self.emit(f"store i{bits} {_c(val, bits)}, ptr {p}, align {max(bits // 8, 1)}")
 
     def op(self, text: str, bits: int) -> V:
-        v = self.t(bits)
-        self.emit(f"{v.n} = {text}")
-        return v
-
-    def exit_label(self) -> str:
-        """Label of this instruction's exception exit (made once per instruction)."""
-        if self.exits and self.exits[-1][1] == self.pc:
-            return self.exits[-1][0]
-        lab = f"exc{len(self.exits)}"
-        self.exits.append((lab, self.pc, self.index))
-        return lab
+        self.tmp += 1
+        n = f"%t{self.tmp}"
+        self.lines.append(f"  {n} = {text}")
+        return V(n, bits)
 
     def sync(self):
         """Make PC and the instruction count exact before a runtime helper call."""
@@ -278,8 +272,13 @@ class LlvmEmitter(Emitter):
     def ashr(self, a, s, bits):
         return self.op(f"ashr i{bits} {_c(a, bits)}, {_c(s, bits)}", bits)
 
+    # Note: shapes chosen so that LLVM's FastISel handles them (funnel shifts,
+    # i1 selects/compares and odd-width adds make the whole function fall back
+    # to SelectionDAG, which costs compile time).
+
     def ror(self, a, s, bits):
-        return self.op(f"call i{bits} @llvm.fshr.i{bits}(i{bits} {_c(a, bits)}, i{bits} {_c(a, bits)}, i{bits} {_c(s, bits)})", bits)
+        left = self.and_(self.sub(bits, s, bits), bits - 1, bits)     # (bits - s) mod bits: 0 when s = 0
+        return self.or_(self.lshr(a, s, bits), self.shl(a, left, bits), bits)
 
     def zext(self, a, frm, to):
         if frm == to:
@@ -309,6 +308,9 @@ class LlvmEmitter(Emitter):
         return self.op(f"trunc i{frm} {a.n} to i{to}", to)
 
     def cmp(self, op, a, b, bits):
+        if bits == 1 and op in ("eq", "ne"):
+            x = self.xor(a, b, 1)
+            return self.not_(x, 1) if op == "eq" else x
         pred = {"eq": "eq", "ne": "ne", "ult": "ult", "ule": "ule", "ugt": "ugt", "uge": "uge",
                 "slt": "slt", "sle": "sle", "sgt": "sgt", "sge": "sge"}[op]
         return self.op(f"icmp {pred} i{bits} {_c(a, bits)}, {_c(b, bits)}", 1)
@@ -316,6 +318,8 @@ class LlvmEmitter(Emitter):
     def select(self, c, a, b, bits):
         if isinstance(c, int):
             return a if c else b
+        if bits == 1:                           # (c AND a) OR (NOT c AND b)
+            return self.or_(self.and_(c, a, 1), self.and_(self.not_(c, 1), b, 1), 1)
         return self.op(f"select i1 {c.n}, i{bits} {_c(a, bits)}, i{bits} {_c(b, bits)}", bits)
 
     def _ovf(self, intrinsic, a, b, bits):
@@ -336,12 +340,10 @@ class LlvmEmitter(Emitter):
             r, borrow = self._ovf("usub", a, orig, bits)
             c = self.not_(borrow, 1)
             _, v = self._ovf("ssub", a, orig, bits)
-        else:
-            w = bits + 1
-            s1 = self.add(self.zext(a, bits, w), self.zext(b, bits, w), w)
-            s2 = self.add(s1, self.zext(cin, 1, w), w)
-            r = self.trunc(s2, w, bits)
-            c = self.trunc(self.lshr(s2, bits, w), w, 1)
+        else:                                   # dynamic carry-in (ADCS/SBCS)
+            r1, c1 = self._ovf("uadd", a, b, bits)
+            r, c2 = self._ovf("uadd", r1, self.zext(cin, 1, bits), bits)
+            c = self.or_(c1, c2, 1)
             ov = self.and_(self.xor(a, r, bits), self.xor(b, r, bits), bits)
             v = self.cmp("slt", ov, 0, bits)
         n = self.cmp("slt", r, 0, bits)
@@ -398,68 +400,74 @@ class LlvmEmitter(Emitter):
         is required, the address masked with PAGE_MASK | (size - 1) (so a
         misaligned access misses and the slow path raises the fault)."""
         a = _c(addr, 64)
-        eoff = self.op(f"lshr i64 {a}, {PAGE_BITS - 5}", 64)          # page index * 32
-        eoff = self.op(f"and i64 {eoff.n}, {(TLB_ENTRIES - 1) << 5}", 64)
-        ent = self.op(f"getelementptr i8, ptr {self.base_ptr('tlb', OFF_TLB)}, i64 {eoff.n}", 64)
-        tagp = self.op(f"getelementptr i8, ptr {ent.n}, i64 8", 64) if write else ent
-        tag = self.op(f"load i64, ptr {tagp.n}, align 8", 64)
+        self.tmp += 1
+        t = f"%m{self.tmp}_"                   # one template: this runs for every access
+        tlb = self.base_ptr("tlb", OFF_TLB)
         if align and size > 1:
-            key = self.op(f"and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}", 64)
+            key = f"  {t}k = and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}"
+        elif size > 1:
+            key = f"  {t}l = add i64 {a}, {size - 1}\n  {t}k = and i64 {t}l, {_c(PAGE_MASK, 64)}"
         else:
-            last = self.op(f"add i64 {a}, {size - 1}", 64) if size > 1 else V(a, 64)
-            key = self.op(f"and i64 {last.n}, {_c(PAGE_MASK, 64)}", 64)
-        hit = self.cmp("eq", tag, key, 64)
-        addp = self.op(f"getelementptr i8, ptr {ent.n}, i64 16", 64)
-        addend = self.op(f"load i64, ptr {addp.n}, align 8", 64)
-        host = self.op(f"add i64 {a}, {addend.n}", 64)
-        hp = self.op(f"inttoptr i64 {host.n} to ptr", 64)
+            key = f"  {t}k = and i64 {a}, {_c(PAGE_MASK, 64)}"
+        tagp = f"{t}w" if write else f"{t}e"
+        self.lines.append(
+            f"  {t}o = lshr i64 {a}, {PAGE_BITS - 5}\n"
+            f"  {t}i = and i64 {t}o, {(TLB_ENTRIES - 1) << 5}\n"
+            f"  {t}e = getelementptr i8, ptr {tlb}, i64 {t}i\n"
+            + (f"  {t}w = getelementptr i8, ptr {t}e, i64 8\n" if write else "")
+            + f"  {t}g = load i64, ptr {tagp}, align 8\n"
+            f"{key}\n"
+            f"  {t}h = icmp eq i64 {t}g, {t}k\n"
+            f"  {t}a = getelementptr i8, ptr {t}e, i64 16\n"
+            f"  {t}d = load i64, ptr {t}a, align 8\n"
+            f"  {t}x = add i64 {a}, {t}d\n"
+            f"  {t}p = inttoptr i64 {t}x to ptr")
+        hit, hp = V(f"{t}h", 1), V(f"{t}p", 64)
         return hit, hp
 
-    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0):
-        """Call the runtime; on a non-zero status take this instruction's exception exit.
-        The caller has flushed deferred state (sync point)."""
+    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0, then=None):
+        """Call the runtime; a non-zero status leaves the block through %exc
+        (the runtime has then set PC and the instruction count from the last
+        two arguments).  The caller has flushed deferred state.  ``then`` is
+        the label to continue at (default: a new one, started here)."""
         if hid == HELPER_CALL:
             self.sync()
-        st = self.op(f"call i64 {self.base_ptr('hfn', OFF_HELPER_FN)}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
-                     f"i64 {_c(a2, 64)}, i64 {_c(a3, 64)})", 64)
+        ic = self.op(f"add i64 %ic0, {self.index}", 64) if self.index else V("%ic0", 64)
+        st = self.op(f"call i64 {self.base_ptr('hfn', OFF_HELPER_FN)}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, "
+                     f"i64 {_c(a1, 64)}, i64 {_c(a2, 64)}, i64 {_c(a3, 64)}, i64 {_c(self.pc, 64)}, i64 {ic.n})", 64)
         ok = self.cmp("eq", st, 0, 64)
-        cont = self.new_label("ok")
-        self.emit(f"br i1 {ok.n}, label %{cont}, label %{self.exit_label()}")
+        cont = then or self.new_label("ok")
+        self.emit(f"br i1 {ok.n}, label %{cont}, label %exc")
+        self.uses_exc = True
+        if then is None:
+            self.start_label(cont)
+
+    def _access(self, addr, size, acc, write, slow_args):
+        """Soft-TLB probe, slow path through the runtime, and the pointer the
+        access goes to: the host address on a hit; after a slow path, the
+        helper_ret scratch word (a load reads the value the runtime put
+        there; a store lands there harmlessly, the runtime having done it)."""
+        self.flush()
+        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
+        hit, hp = self._tlb_lookup(addr, size, write, align)
+        probe, slow, cont = self.label, self.new_label("slow"), self.new_label("cont")
+        self.emit(f"br i1 {hit.n}, label %{cont}, label %{slow}")
+        self.start_label(slow)
+        self._call_helper(*slow_args, then=cont)
         self.start_label(cont)
+        return self.op(f"phi ptr [ {hp.n}, %{probe} ], [ {self.ptr(OFF_HELPER_RET)}, %{slow} ]", 64)
 
     def load(self, addr, size, acc=0, isv=None):
-        self.flush()
         bits = size * 8
-        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
-        hit, hp = self._tlb_lookup(addr, size, False, align)
-        fast, slow, join = self.new_label("ldf"), self.new_label("lds"), self.new_label("ldj")
-        self.emit(f"br i1 {hit.n}, label %{fast}, label %{slow}")
-        self.start_label(fast)
-        v1 = self.op(f"load i{bits}, ptr {hp.n}, align 1", bits)
-        self.emit(f"br label %{join}")
-        self.start_label(slow)
-        self._call_helper(HELPER_MEM_READ, addr, size, acc, _isv_code(isv))
-        v2 = self.trunc(self.ld(OFF_HELPER_RET, 64), 64, bits)
-        slow_end = self.label
-        self.emit(f"br label %{join}")
-        self.start_label(join)
-        return self.op(f"phi i{bits} [ {v1.n}, %{fast} ], [ {_c(v2, bits)}, %{slow_end} ]", bits)
+        p = self._access(addr, size, acc, False, (HELPER_MEM_READ, addr, size, acc, _isv_code(isv)))
+        return self.op(f"load i{bits}, ptr {p.n}, align 1", bits)
 
     def store(self, addr, value, size, acc=0, isv=None):
-        self.flush()
         bits = size * 8
-        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
         value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
-        hit, hp = self._tlb_lookup(addr, size, True, align)
-        fast, slow, join = self.new_label("stf"), self.new_label("sts"), self.new_label("stj")
-        self.emit(f"br i1 {hit.n}, label %{fast}, label %{slow}")
-        self.start_label(fast)
-        self.emit(f"store i{bits} {_c(value, bits)}, ptr {hp.n}, align 1")
-        self.emit(f"br label %{join}")
-        self.start_label(slow)
-        self._call_helper(HELPER_MEM_WRITE, addr, size | acc << 8, self.zext(value, bits, 64), _isv_code(isv))
-        self.emit(f"br label %{join}")
-        self.start_label(join)
+        p = self._access(addr, size, acc, True,
+                         (HELPER_MEM_WRITE, addr, size | acc << 8, self.zext(value, bits, 64), _isv_code(isv)))
+        self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1")
 
     def check_align(self, addr, size):
         self.flush()
@@ -467,8 +475,8 @@ class LlvmEmitter(Emitter):
         go, cont = self.new_label("mis"), self.new_label("al")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
         self.start_label(go)
-        self._call_helper(HELPER_CHECK_ALIGN, addr, size)
-        self.emit(f"br label %{cont}")
+        # Alignment fault (DFSC 0x21), reported as a write: the callers are store-exclusives.
+        self._raise(EC_DABORT_SAME, FSC_ALIGNMENT | 1 << 6, far=addr)
         self.start_label(cont)
 
     def check_sp_align(self, sp):
@@ -523,13 +531,19 @@ class LlvmEmitter(Emitter):
         self.ended = True
         self.succ += [target, (self.pc + 4) & M[64]]
 
-    def _raise(self, ec, iss, return_offset=0):
-        """Static exception: fill exc_* and leave through this instruction's exit."""
+    def _raise(self, ec, iss, return_offset=0, far=None):
+        """Exception at this instruction: fill exc_*, make PC and the count
+        exact, leave the block through %exc."""
         self.flush()
         self.st(OFF_EXC["ec"], ec, 64)
         self.st(OFF_EXC["iss"], iss, 64)
-        self.st(OFF_EXC["flags"], return_offset << 8, 64)
-        self.emit(f"br label %{self.exit_label()}")
+        if far is not None:
+            self.st(OFF_EXC["far"], far, 64)
+        self.st(OFF_EXC["flags"], return_offset << 8 | int(far is not None), 64)
+        self.st(OFF_PC, self.pc, 64)
+        self.st(OFF_ICOUNT, self.op(f"add i64 %ic0, {self.index}", 64) if self.index else V("%ic0", 64), 64)
+        self.emit("br label %exc")
+        self.uses_exc = True
 
     def exception(self, ec, iss, return_offset=0):
         self._raise(ec, iss, return_offset)
