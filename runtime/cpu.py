@@ -38,6 +38,9 @@ class Cpu:
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
         self.sysregs.reset()
+        # Reset PSTATE (ARM ARM D1.9 "Reset"): highest EL (EL2, no EL3), SPSel = 1, DAIF masked.
+        self.set_pstate_el(2, 1)
+        self.state.daif = 0x3C0
 
     def warn(self, what: str) -> None:
         """Count a warning for the run summary (unimplemented behaviour etc.)."""
@@ -115,7 +118,7 @@ class Cpu:
         try:
             return self.mem.read(pa, size)
         except Unmapped as u:
-            raise data_abort(va, FSC_EXTERNAL, write=False, isv=_isv(size, isv)) from None
+            raise data_abort(_fault_va(va, pa, u), FSC_EXTERNAL, write=False, isv=_isv(size, isv)) from None
 
     def write(self, va: int, size: int, value: int, acc: int = 0, isv=None) -> None:
         if va & (size - 1):
@@ -123,8 +126,8 @@ class Cpu:
         pa = self.translate(va, size, True, acc)
         try:
             self.mem.write(pa, size, value)
-        except Unmapped:
-            raise data_abort(va, FSC_EXTERNAL, write=True, isv=_isv(size, isv)) from None
+        except Unmapped as u:
+            raise data_abort(_fault_va(va, pa, u), FSC_EXTERNAL, write=True, isv=_isv(size, isv)) from None
 
     def check_sp_alignment(self, sp: int) -> None:
         """CheckSPAlignment(): SCTLR_ELx.SA (SA0 at EL0)."""
@@ -208,6 +211,13 @@ class Cpu:
         s.ss = 0
         self.excl_clear()
         return new_pc
+
+
+def _fault_va(va, pa, u: Unmapped) -> int:
+    """FAR for an access that faulted at physical ``u.addr``: a misaligned
+    access is performed byte by byte in the pseudocode (AArch64.Mem), so the
+    address reported is the first byte that faults."""
+    return (va + (u.addr - pa)) & M64 if u.addr >= pa else va
 
 
 def _isv(size, isv):

@@ -90,15 +90,36 @@ class PhysMemory:
         raise Unmapped(addr)
 
     # -- access (little-endian) ------------------------------------------
+    def _split(self, addr: int, size: int):
+        """An access straddling the end of a region: byte by byte (as the
+        pseudocode does for misaligned accesses); raises Unmapped at the
+        first byte that is not backed."""
+        for i in range(size):
+            self.region_of(addr + i, 1)
+
     def read(self, addr: int, size: int) -> int:
-        r = self.region_of(addr, size)
+        try:
+            r = self.region_of(addr, size)
+        except Unmapped as u:
+            if u.addr == addr:
+                raise
+            self._split(addr, size)
+            return int.from_bytes(bytes(self.read(addr + i, 1) for i in range(size)), "little")
         if type(r) is RamRegion:
             off = addr - r.base
             return int.from_bytes(r.buf[off: off + size], "little")
         return r.device.mmio_read(addr - r.base, size)
 
     def write(self, addr: int, size: int, value: int) -> None:
-        r = self.region_of(addr, size)
+        try:
+            r = self.region_of(addr, size)
+        except Unmapped as u:
+            if u.addr == addr:
+                raise
+            self._split(addr, size)
+            for i in range(size):
+                self.write(addr + i, 1, value >> (8 * i) & 0xFF)
+            return
         if type(r) is RamRegion:
             off = addr - r.base
             r.buf[off: off + size] = (value & ((1 << (size * 8)) - 1)).to_bytes(size, "little")

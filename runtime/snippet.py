@@ -12,9 +12,10 @@ the first exception, which is reported (not taken) with PC at the
 instruction that raised it.
 
 Returns ``{"regs": {...}, "pc": int, "mem": {base: bytes}, "exception": None
-or {"ec", "iss", "far"}, "insns": int}`` with register keys x0..x30, sp (SP_EL1,
-the stack pointer at entry, also if the code switches SPSel), nzcv (bits
-31:28), v0..v31 (128-bit ints), fpcr, fpsr.  Differential tests and
+or {"ec", "iss", "far"}, "insns": int}`` with register keys x0..x30, sp (the
+current stack pointer: SP_EL1 at entry, SP_EL0 after MSR SPSel, #0), nzcv
+(bits 31:28), v0..v31 (128-bit ints), fpcr, fpsr.  PSTATE at entry: EL1h,
+DAIF masked (its reset value).  Differential tests and
 tools depend on this contract: keep it stable.
 """
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
 def _result(cpu: Cpu, mem: dict, exception, insns: int) -> dict:
     s = cpu.state
     regs = {f"x{i}": s.x[i] for i in range(31)}
-    regs["sp"] = cpu.get_sp_el(1)       # the register "sp" names on input: SP_EL1
+    regs["sp"] = s.x[31]                # the current stack pointer (SP_EL0 after MSR SPSel, #0)
     regs["nzcv"] = cpu.nzcv
     for i in range(32):
         regs[f"v{i}"] = s.vreg[2 * i] | s.vreg[2 * i + 1] << 64

@@ -149,9 +149,9 @@ class InterpEmitter(Emitter):
     def store(self, addr, value, size, acc=0, isv=None):
         self.cpu.write(addr, size, value, acc, isv)
 
-    def check_align(self, addr, size):
+    def check_align(self, addr, size, write):
         if addr & (size - 1):
-            raise data_abort(addr, FSC_ALIGNMENT, write=True)
+            raise data_abort(addr, FSC_ALIGNMENT, write=write)
 
     def check_sp_align(self, sp):
         self.cpu.check_sp_alignment(sp)

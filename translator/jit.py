@@ -30,7 +30,7 @@ import llvmlite
 import llvmlite.binding as llvm
 
 from runtime import helpers as H
-from runtime.exceptions import GuestException, data_abort, FSC_ALIGNMENT
+from runtime.exceptions import GuestException
 from runtime.memory import RamRegion
 from runtime.state import STATE_LAYOUT_VERSION
 from .lift import emitter as E
@@ -308,8 +308,6 @@ class JitEngine:
                 self.state.ctx = cpu.compute_ctx()
                 if cpu.halted:
                     self.state.pending = 1
-            elif kind == E.HELPER_CHECK_ALIGN:
-                raise data_abort(a0, FSC_ALIGNMENT, write=True)
             return 0
         except GuestException as exc:
             self.exc = exc

@@ -36,6 +36,7 @@ def step_take(cpu, it):
 def test_svc_from_el0_vectors_to_el1_lower():
     cpu, it = make("nop; svc #3", el=0, spsel=0)
     cpu.set_nzcv(0x60000000)
+    cpu.state.daif = 0                                        # EL0 with interrupts unmasked
     step_take(cpu, it)
     exc = step_take(cpu, it)
     sr = cpu.sysregs

@@ -45,7 +45,7 @@ EXIT_BUDGET = 3        # instruction budget reached (or too close for this block
 EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
 
 # Helper-call ids (translator/jit.py dispatches on them)
-HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_CHECK_ALIGN = 0, 1, 2, 3
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL = 0, 1, 2
 
 TLB_BITS = 10
 TLB_ENTRIES = 1 << TLB_BITS
@@ -469,14 +469,13 @@ class LlvmEmitter(Emitter):
                          (HELPER_MEM_WRITE, addr, size | acc << 8, self.zext(value, bits, 64), _isv_code(isv)))
         self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1")
 
-    def check_align(self, addr, size):
+    def check_align(self, addr, size, write):
         self.flush()
         bad = self.cmp("ne", self.and_(addr, size - 1, 64), 0, 64)
         go, cont = self.new_label("mis"), self.new_label("al")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
         self.start_label(go)
-        # Alignment fault (DFSC 0x21), reported as a write: the callers are store-exclusives.
-        self._raise(EC_DABORT_SAME, FSC_ALIGNMENT | 1 << 6, far=addr)
+        self._raise(EC_DABORT_SAME, FSC_ALIGNMENT | int(write) << 6, far=addr)   # alignment fault
         self.start_label(cont)
 
     def check_sp_align(self, sp):

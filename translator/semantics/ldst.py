@@ -160,7 +160,7 @@ def ldst_excl_pair(e, f):
             data = e.load(addr, 8, acc)
             d1, d2 = e.and_(data, 0xFFFFFFFF, 64), e.lshr(data, 32, 64)
         else:
-            e.check_align(addr, 16)            # one 16-byte single-copy-atomic pair
+            e.check_align(addr, 16, False)     # one 16-byte single-copy-atomic pair
             d1 = e.load(addr, 8, ACC_EXCL)
             d2 = e.load(e.add(addr, 8, 64), 8, ACC_EXCL)
         e.excl_mark(addr, 2 * esize)
@@ -178,7 +178,7 @@ def _store_exclusive(e, s, addr, nbytes, acc, value):
     """AArch64.ExclusiveMonitorsPass(): alignment fault first (even when the
     monitor would fail), then the store happens only if the monitor passes;
     X[s] = 0 on success, 1 on failure; the monitor is cleared either way."""
-    e.check_align(addr, nbytes)
+    e.check_align(addr, nbytes, True)
     data = value()
     ok = e.excl_pass(addr, nbytes)
 

@@ -70,7 +70,7 @@ class Emitter:
         """Read ``size`` bytes (little-endian) at virtual ``addr``; may fault.
         ``isv`` = (sse, srt, sf, ar) for the data-abort instruction syndrome."""
     def store(self, addr, value, size: int, acc: int = ACC_NORMAL, isv=None): ...
-    def check_align(self, addr, size: int):
+    def check_align(self, addr, size: int, write: bool):
         """Alignment fault unless addr is a multiple of ``size`` (a power of two)."""
     def check_sp_align(self, sp):       """SP alignment fault if SCTLR_ELx.SA and sp % 16."""
     def excl_mark(self, addr, size: int):   """Set the local exclusive monitor."""
