@@ -39,6 +39,9 @@ from .lift.dispatch import dispatcher_ir, jc_index, JC_ENTRIES, JC_ENTRY_SIZE
 
 TRANSLATOR_VERSION = 1
 BATCH_BLOCKS = 64
+# Bits of CpuState.pending (any bit set: leave native code at the next block boundary)
+PENDING_HALT = 1             # WFI, or a runtime error to report
+PENDING_INVALIDATED = 2      # translations were dropped while native code ran
 M64 = (1 << 64) - 1
 
 HELPER_NAMES = ["mrs", "msr", "sys", "msr_spsel", "msr_daif", "hvc", "smc", "wfi", "wfe", "eret"]
@@ -143,7 +146,10 @@ class Llvm:
         self._nlib = 0
         self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt0|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
-        self.by_block_hash: dict[bytes, int] = {}     # block IR hash -> function address
+        # module text hash -> {function name: address}: a batch seen before in this
+        # process is linked once (blocks chain to each other inside a module, so a
+        # block's code is only reusable together with its module)
+        self.by_module_hash: dict[bytes, dict] = {}
         obj = self.object_code(f'target triple = "{self.triple}"\n' + dispatcher_ir(), cache, stats)
         self.dispatch_addr = self.link(obj, ["a64_dispatch"])["a64_dispatch"]
 
@@ -179,10 +185,11 @@ class Llvm:
 
 
 class Translation:
-    __slots__ = ("addr", "pc", "end", "ninsns", "ctx")
+    __slots__ = ("addr", "pc", "end", "ninsns", "ctx", "module")
 
-    def __init__(self, addr, pc, end, ninsns, ctx):
+    def __init__(self, addr, pc, end, ninsns, ctx, module):
         self.addr, self.pc, self.end, self.ninsns, self.ctx = addr, pc, end, ninsns, ctx
+        self.module = module          # batch number: blocks of one module chain to each other
 
 
 class JitEngine:
@@ -218,6 +225,8 @@ class JitEngine:
         self.dispatch = DISPATCH_CFUNC(self.llvm.dispatch_addr)
         self.translations: dict[tuple, Translation] = {}
         self.code_pages: dict[int, set] = {}          # physical page -> translation keys
+        self.modules: dict[int, list] = {}            # batch number -> translation keys
+        self._nbatch = 0
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
         cpu.mem.write_observers.append(self._on_write)
@@ -261,17 +270,30 @@ class JitEngine:
 
     # -- invalidation -------------------------------------------------------------
     def invalidate_page(self, page: int):
+        """Drop the translations on a page, and with them every block of the
+        same modules (those may tail-call the stale ones directly)."""
         keys = self.code_pages.pop(page, None)
         if not keys:
             return
-        for k in keys:
-            self.translations.pop(k, None)
+        self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
         self.flush_jump_cache()
+        # A chain of blocks running now may tail-call dropped code: make it
+        # return to the dispatcher at its next block boundary.
+        self.state.pending |= PENDING_INVALIDATED
+
+    def _drop_modules(self, modules):
+        for m in modules:
+            for k in self.modules.pop(m, ()):
+                t = self.translations.get(k)
+                if t is not None and t.module == m:
+                    del self.translations[k]
 
     def invalidate_all(self):
         self.translations.clear()
         self.code_pages.clear()
+        self.modules.clear()
         self.flush_jump_cache()
+        self.state.pending |= PENDING_INVALIDATED
 
     def _on_write(self, addr, size):
         if not self.code_pages:
@@ -307,7 +329,7 @@ class JitEngine:
                 self.state.helper_ret = (r or 0) & M64
                 self.state.ctx = cpu.compute_ctx()
                 if cpu.halted:
-                    self.state.pending = 1
+                    self.state.pending |= PENDING_HALT
             return 0
         except GuestException as exc:
             self.exc = exc
@@ -316,6 +338,7 @@ class JitEngine:
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
+            self.state.pending |= PENDING_HALT
             self.state.pc, self.state.icount = pc, icount
             return 1
 
@@ -362,10 +385,16 @@ class JitEngine:
         addrs = self._compile(batch)
         self.stats.compile_seconds += time.perf_counter() - t1
         result = None
+        self._nbatch += 1
+        self.modules[self._nbatch] = keys = []
         for b in batch:
-            t = Translation(addrs[b.name], b.pc, b.end_pc, b.ninsns, ctx)
+            t = Translation(addrs[b.name], b.pc, b.end_pc, b.ninsns, ctx, self._nbatch)
             key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
+            old = self.translations.get(key)
+            if old is not None:                       # superseded: its module-mates may chain to it
+                self._drop_modules({old.module})
             self.translations[key] = t
+            keys.append(key)
             for page in {b.pc & E.PAGE_MASK, (b.end_pc - 1) & E.PAGE_MASK}:
                 if page not in self.code_pages:
                     self.code_pages[page] = set()
@@ -377,27 +406,16 @@ class JitEngine:
 
     def _compile(self, batch) -> dict:
         L = self.llvm
-        todo = []
-        addrs = {}
-        for b in batch:
-            h = hashlib.sha256(b.ir.encode()).digest()
-            a = L.by_block_hash.get(h)
-            if a is not None:
-                addrs[b.name] = a
-            else:
-                todo.append((b, h))
-        if not todo:
-            return addrs
-        blocks = [b for b, _ in todo]
-        compiles = self.stats.llvm_compiles
-        obj = L.object_code(module_text(blocks, L.triple, L.layout), self.cache, self.stats)
-        if self.stats.llvm_compiles != compiles:
-            self.stats.blocks_compiled += len(blocks)
-            self.stats.guest_insns_compiled += sum(b.ninsns for b in blocks)
-        got = L.link(obj, [b.name for b in blocks])
-        for b, h in todo:
-            L.by_block_hash[h] = got[b.name]
-            addrs[b.name] = got[b.name]
+        text = module_text(batch, L.triple, L.layout)
+        h = hashlib.sha256(text.encode()).digest()
+        addrs = L.by_module_hash.get(h)
+        if addrs is None:
+            compiles = self.stats.llvm_compiles
+            obj = L.object_code(text, self.cache, self.stats)
+            if self.stats.llvm_compiles != compiles:
+                self.stats.blocks_compiled += len(batch)
+                self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
+            addrs = L.by_module_hash[h] = L.link(obj, [b.name for b in batch])
         return addrs
 
     def _install(self, t: Translation):
@@ -452,7 +470,9 @@ class JitEngine:
             if r == E.EXIT_EXCEPTION:
                 return "exception", self._exception_from_state()
             if r == E.EXIT_PENDING or s.pending:
-                return "pending", None
+                if s.pending & ~PENDING_INVALIDATED or cpu.halted:
+                    return "pending", None
+                continue                       # only stale chains to leave: carry on
             if r == E.EXIT_BUDGET:
                 return "budget", None
             if r == E.EXIT_NOTRANS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC,
+from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
                       EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS)
 
 MAX_BLOCK_INSNS = 32
@@ -19,12 +19,17 @@ M64 = (1 << 64) - 1
 
 
 class LiftedBlock:
-    __slots__ = ("name", "pc", "ctx", "ninsns", "end_pc", "ir", "globals_used", "words", "successors")
+    __slots__ = ("name", "pc", "ctx", "ninsns", "end_pc", "ir", "globals_used", "words", "successors", "limit")
 
-    def __init__(self, name, pc, ctx, ninsns, end_pc, ir, globals_used, words, successors):
+    def __init__(self, name, pc, ctx, ninsns, end_pc, ir, globals_used, words, successors, limit):
         self.successors = successors
+        self.limit = limit
         self.name, self.pc, self.ctx, self.ninsns = name, pc, ctx, ninsns
         self.end_pc, self.ir, self.globals_used, self.words = end_pc, ir, globals_used, words
+
+
+def _imm(v: int) -> str:
+    return str(v - (1 << 64) if v >> 63 else v)
 
 
 def block_name(pc: int, ctx: int, limit: int) -> str:
@@ -72,17 +77,28 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     pcp = e.ptr(OFF_PC)
     out += e.prologue
     out += e.lines
-    out += [f"  store i64 {nxt}, ptr {pcp}, align 8",
-            f"  %icn = add i64 %ic0, {n}",
-            "  store i64 %icn, ptr %icp, align 8",
-            "  ret i64 0"]
+    out += [f"  %icn = add i64 %ic0, {n}",
+            "  store i64 %icn, ptr %icp, align 8"]
+    # Exits to statically known PCs carry a CHAIN marker: module_text turns
+    # it into a tail call when the successor is in the same module.
+    chainable = not e.context_may_change and not e.raised
+    if chainable and e.cond_exit is not None and e.next_pc is not None and not isinstance(e.next_pc, int):
+        c, taken, fall = e.cond_exit
+        out += [f"  br i1 {c.n}, label %xt, label %xf",
+                "xt:", f"  store i64 {_imm(taken)}, ptr {pcp}, align 8", f"  ;CHAIN {taken}", "  ret i64 0",
+                "xf:", f"  store i64 {_imm(fall)}, ptr {pcp}, align 8", f"  ;CHAIN {fall}", "  ret i64 0"]
+    else:
+        out.append(f"  store i64 {nxt}, ptr {pcp}, align 8")
+        if chainable and isinstance(next_pc, int):
+            out.append(f"  ;CHAIN {next_pc}")
+        out.append("  ret i64 0")
     if e.uses_exc:
         out += ["exc:", f"  ret i64 {EXIT_EXCEPTION}"]
     out.append("}")
     # Statically known successors (for batching): branch targets, the return
     # point of SVC-like exceptions, or the fall-through.
     successors = e.succ if e.next_pc is not None or e.raised else [addr]
-    return LiftedBlock(name, pc, ctx, n, addr, "\n".join(out), e.globals_used, words, successors)
+    return LiftedBlock(name, pc, ctx, n, addr, "\n".join(out), e.globals_used, words, successors, limit)
 
 
 INTRINSICS = """
@@ -116,5 +132,41 @@ def module_text(blocks, triple: str, layout: str) -> str:
     for g in sorted(used):
         vals = ", ".join(f"i32 {v - (1 << 32) if v >> 31 else v}" for v in CRC_GLOBALS[g])
         parts.append(f"@{g} = private unnamed_addr constant [256 x i32] [{vals}], align 4")
-    parts += [b.ir for b in blocks]
+    by_pc = {b.pc: b.name for b in blocks if b.limit == MAX_BLOCK_INSNS}
+    parts += [_chain(b.ir, by_pc) for b in blocks]
     return "\n".join(parts) + "\n"
+
+
+def _chain(ir: str, by_pc: dict) -> str:
+    """Direct block chaining inside a module: at a ``;CHAIN pc`` marker whose
+    successor is in this module, tail-call it (after checking the pending
+    word, so interrupts still stop native execution at a block boundary)
+    instead of returning to the dispatcher.  The successor checks the
+    instruction budget itself on entry."""
+    if ";CHAIN" not in ir:
+        return ir
+    out, k = [], 0
+    lines = ir.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("  ;CHAIN "):
+            succ = by_pc.get(int(line[9:]))
+            i += 1                                   # the following "ret i64 0"
+            if succ is None:
+                out.append(lines[i])
+            else:
+                k += 1
+                out += [f"  %chp{k} = getelementptr i8, ptr %s, i64 {OFF_PENDING}",
+                        f"  %chv{k} = load volatile i64, ptr %chp{k}, align 8",
+                        f"  %chz{k} = icmp eq i64 %chv{k}, 0",
+                        f"  br i1 %chz{k}, label %chgo{k}, label %chret{k}",
+                        f"chgo{k}:",
+                        f"  %chr{k} = musttail call i64 @{succ}(ptr %s)",
+                        f"  ret i64 %chr{k}",
+                        f"chret{k}:",
+                        "  ret i64 0"]
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out)

@@ -31,6 +31,7 @@ OFF_PC = offset_of("pc")
 OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}
 OFF_ICOUNT = offset_of("icount")
 OFF_BUDGET = offset_of("budget")
+OFF_PENDING = offset_of("pending")
 OFF_HELPER_RET = offset_of("helper_ret")
 OFF_TLB = offset_of("tlb_ptr")
 OFF_HELPER_FN = offset_of("helper_fn")
@@ -99,6 +100,8 @@ class LlvmEmitter(Emitter):
         self.pc = 0
         self.word = 0
         self.next_pc = None                      # V or int once a branch was emitted
+        self.cond_exit = None                    # (cond, taken pc, fall-through pc) of a final B.cond/CBZ/TBZ
+        self.context_may_change = False          # ended by end_block(): no chaining past it
         self.ended = False
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
@@ -527,6 +530,8 @@ class LlvmEmitter(Emitter):
 
     def branch_if(self, c, target):
         self.next_pc = self.select(c, target, (self.pc + 4) & M[64], 64)
+        if isinstance(target, int) and not isinstance(c, int):
+            self.cond_exit = (c, target, (self.pc + 4) & M[64])
         self.ended = True
         self.succ += [target, (self.pc + 4) & M[64]]
 
@@ -565,6 +570,7 @@ class LlvmEmitter(Emitter):
 
     def end_block(self):
         self.ended = True
+        self.context_may_change = True
 
 
 def _isv_code(isv):
