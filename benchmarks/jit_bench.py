@@ -36,6 +36,7 @@ from runtime.machine import Machine          # noqa: E402
 IMAGE = os.path.join(os.path.dirname(__file__), "..", "runtime", "samples", "bench.bin")
 LOAD = 0x40200000
 ITER_OFFSET = 0x40
+OPT = [0]
 
 
 def image(iters: int) -> bytes:
@@ -64,7 +65,8 @@ def run_child(iters, cache_dir):
             "n, dt, out, jit = b.run_a64jit(%d, 'jit', %r, use_cache=True); "
             "print(json.dumps({'insns': n, 'seconds': dt, 'out': out.decode(), 'stats': jit.stats.as_dict()}))"
             % (os.path.join(os.path.dirname(__file__), ".."), iters, cache_dir))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, A64JIT_OPT=str(OPT[0]))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(p.stdout)
 
 
@@ -106,7 +108,9 @@ def main():
     ap.add_argument("--iters", type=int, default=20_000_000)
     ap.add_argument("--interp-iters", type=int, default=8000)
     ap.add_argument("--no-qemu", action="store_true")
+    ap.add_argument("--opt", type=int, default=0, help="JIT optimisation level (A64JIT_OPT), default 0")
     a = ap.parse_args()
+    OPT[0] = a.opt
     big, small = a.iters, a.iters // 4
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     rows = []
@@ -128,7 +132,7 @@ def main():
     t_small = min(w["seconds"] for w in warm_small)
     jit_mips = (n_big - n_small) / (t_big - t_small) / 1e6
     out_j = cold["out"].encode()
-    rows.append(("a64jit JIT (steady state)", jit_mips))
+    rows.append((f"a64jit JIT (steady state, opt {a.opt})", jit_mips))
     rows.append(("a64jit JIT cold cache, whole run", n_big / cold["seconds"] / 1e6))
     rows.append(("a64jit JIT warm cache, whole run", n_big / t_big / 1e6))
 

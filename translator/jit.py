@@ -18,6 +18,7 @@ the run loop around the native dispatcher.
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import hashlib
 import inspect
@@ -39,6 +40,7 @@ from .lift.dispatch import dispatcher_ir, jc_index, JC_ENTRIES, JC_ENTRY_SIZE
 
 TRANSLATOR_VERSION = 1
 BATCH_BLOCKS = 64
+MODULES_KEPT = 1024          # linked modules the process keeps for reuse beyond live engines
 # Bits of CpuState.pending (any bit set: leave native code at the next block boundary)
 PENDING_HALT = 1             # WFI, or a runtime error to report
 PENDING_INVALIDATED = 2      # translations were dropped while native code ran
@@ -139,22 +141,31 @@ class Llvm:
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_process_triple()
-        self.tm = target.create_target_machine(opt=0, reloc="pic", codemodel="small")  # tier 0: fast codegen
+        # Optimisation level: 0 (default, tier 0: fast codegen) or 1-3 (IR pipeline
+        # and codegen at that level; A64JIT_OPT) -- the hot-code tier to come.
+        self.opt = int(os.environ.get("A64JIT_OPT", "0") or 0)
+        self.tm = target.create_target_machine(opt=self.opt, reloc="pic", codemodel="small")
         self.layout = str(self.tm.target_data)
         self.lljit = llvm.create_lljit_compiler(self.tm)
-        self.trackers = []
         self._nlib = 0
-        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt0|" \
+        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt{self.opt}|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
-        # module text hash -> {function name: address}: a batch seen before in this
-        # process is linked once (blocks chain to each other inside a module, so a
-        # block's code is only reusable together with its module)
-        self.by_module_hash: dict[bytes, dict] = {}
+        # module text hash -> (tracker, {function name: address}): a batch seen
+        # before in this process is linked once (blocks chain to each other inside
+        # a module, so a block's code is only reusable together with its module).
+        # Bounded: code stays mapped while its tracker is referenced, here or by
+        # an engine that uses it; the least recently used modules are let go.
+        self.by_module_hash: collections.OrderedDict = collections.OrderedDict()
         obj = self.object_code(f'target triple = "{self.triple}"\n' + dispatcher_ir(), cache, stats)
-        self.dispatch_addr = self.link(obj, ["a64_dispatch"])["a64_dispatch"]
+        self.dispatch_tracker, addrs = self.link(obj, ["a64_dispatch"])
+        self.dispatch_addr = addrs["a64_dispatch"]
 
     def compile(self, text: str) -> bytes:
         mod = llvm.parse_assembly(text)
+        if self.opt:
+            pto = llvm.create_pipeline_tuning_options(speed_level=self.opt)
+            pb = llvm.create_pass_builder(self.tm, pto)
+            pb.getModulePassManager().run(mod, pb)
         return self.tm.emit_object(mod)
 
     def object_code(self, text: str, cache, stats) -> bytes:
@@ -174,14 +185,26 @@ class Llvm:
                 pass                     # a read-only cache directory is not an error
         return obj
 
-    def link(self, obj: bytes, names) -> dict:
+    def link(self, obj: bytes, names):
+        """Link object code into the JIT: (tracker, {name: address}); the code
+        stays mapped as long as the tracker is referenced."""
         self._nlib += 1
         b = llvm.JITLibraryBuilder().add_object_img(obj)
         for n in names:
             b.export_symbol(n)
         tracker = b.link(self.lljit, f"a64lib{self._nlib}")
-        self.trackers.append(tracker)         # code stays mapped while tracked
-        return {n: tracker[n] for n in names}
+        return tracker, {n: tracker[n] for n in names}
+
+    def module(self, h: bytes):
+        got = self.by_module_hash.get(h)
+        if got is not None:
+            self.by_module_hash.move_to_end(h)
+        return got
+
+    def remember(self, h: bytes, linked) -> None:
+        self.by_module_hash[h] = linked
+        while len(self.by_module_hash) > MODULES_KEPT:
+            self.by_module_hash.popitem(last=False)
 
 
 class Translation:
@@ -226,6 +249,7 @@ class JitEngine:
         self.translations: dict[tuple, Translation] = {}
         self.code_pages: dict[int, set] = {}          # physical page -> translation keys
         self.modules: dict[int, list] = {}            # batch number -> translation keys
+        self.trackers: list = []                      # LLJIT resource trackers of code this engine runs
         self._nbatch = 0
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
@@ -408,15 +432,17 @@ class JitEngine:
         L = self.llvm
         text = module_text(batch, L.triple, L.layout)
         h = hashlib.sha256(text.encode()).digest()
-        addrs = L.by_module_hash.get(h)
-        if addrs is None:
+        linked = L.module(h)
+        if linked is None:
             compiles = self.stats.llvm_compiles
             obj = L.object_code(text, self.cache, self.stats)
             if self.stats.llvm_compiles != compiles:
                 self.stats.blocks_compiled += len(batch)
                 self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
-            addrs = L.by_module_hash[h] = L.link(obj, [b.name for b in batch])
-        return addrs
+            linked = L.link(obj, [b.name for b in batch])
+            L.remember(h, linked)
+        self.trackers.append(linked[0])          # keep this engine's code mapped
+        return linked[1]
 
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * 4
