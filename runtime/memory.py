@@ -90,20 +90,23 @@ class PhysMemory:
         raise Unmapped(addr)
 
     # -- access (little-endian) ------------------------------------------
-    def _split(self, addr: int, size: int):
-        """An access straddling the end of a region: byte by byte (as the
-        pseudocode does for misaligned accesses); raises Unmapped at the
-        first byte that is not backed."""
-        for i in range(size):
-            self.region_of(addr + i, 1)
-
-    def read(self, addr: int, size: int) -> int:
+    def _lookup(self, addr: int, size: int):
+        """The region of an access, or None when it straddles regions that
+        back all its bytes (then it is done byte by byte, as the pseudocode
+        does misaligned accesses); raises Unmapped at the first byte that is
+        not backed."""
         try:
-            r = self.region_of(addr, size)
+            return self.region_of(addr, size)
         except Unmapped as u:
             if u.addr == addr:
                 raise
-            self._split(addr, size)
+            for i in range(size):
+                self.region_of(addr + i, 1)
+            return None
+
+    def read(self, addr: int, size: int) -> int:
+        r = self._lookup(addr, size)
+        if r is None:
             return int.from_bytes(bytes(self.read(addr + i, 1) for i in range(size)), "little")
         if type(r) is RamRegion:
             off = addr - r.base
@@ -111,12 +114,8 @@ class PhysMemory:
         return r.device.mmio_read(addr - r.base, size)
 
     def write(self, addr: int, size: int, value: int) -> None:
-        try:
-            r = self.region_of(addr, size)
-        except Unmapped as u:
-            if u.addr == addr:
-                raise
-            self._split(addr, size)
+        r = self._lookup(addr, size)
+        if r is None:
             for i in range(size):
                 self.write(addr + i, 1, value >> (8 * i) & 0xFF)
             return
