@@ -20,7 +20,8 @@ def _summary(console, result, cpu, image_name, engine, jit):
         st = jit.stats
         t.add_row("translation", f"{st.blocks_lifted} blocks lifted, {st.llvm_compiles} LLVM compiles "
                                  f"({st.blocks_compiled} blocks), {st.cache_hits} modules from the code cache, "
-                                 f"{st.compile_seconds * 1000:.1f} ms compiling/loading")
+                                 f"{st.compile_seconds * 1000:.1f} ms compiling/loading; "
+                                 f"{st.hot_recompiles} hot modules recompiled at O2 ({st.hot_seconds * 1000:.1f} ms)")
     t.add_row("final PC / EL", f"{cpu.state.pc:#x} / EL{cpu.state.el}")
     if cpu.warnings:
         for what, n in cpu.warnings.most_common():

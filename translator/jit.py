@@ -41,6 +41,8 @@ from .lift.dispatch import dispatcher_ir, jc_index, JC_ENTRIES, JC_ENTRY_SIZE
 TRANSLATOR_VERSION = 1
 BATCH_BLOCKS = 64
 MODULES_KEPT = 1024          # linked modules the process keeps for reuse beyond live engines
+HOT_OPT = 2                  # optimisation level of the hot tier
+HOT_THRESHOLD = 4096         # block executions that make its module hot (A64JIT_HOT_THRESHOLD; 0: no tier-up)
 # Bits of CpuState.pending (any bit set: leave native code at the next block boundary)
 PENDING_HALT = 1             # WFI, or a runtime error to report
 PENDING_INVALIDATED = 2      # translations were dropped while native code ran
@@ -80,6 +82,8 @@ class Stats:
         self.llvm_compiles = 0          # modules given to LLVM's compiler
         self.cache_hits = 0             # modules loaded from the disk cache
         self.cache_rejected = 0         # corrupt/stale entries found and rebuilt
+        self.hot_recompiles = 0         # modules recompiled at the hot tier
+        self.hot_seconds = 0.0
         self.lift_seconds = 0.0
         self.compile_seconds = 0.0
         self.guest_insns_compiled = 0
@@ -141,14 +145,16 @@ class Llvm:
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_process_triple()
-        # Optimisation level: 0 (default, tier 0: fast codegen) or 1-3 (IR pipeline
-        # and codegen at that level; A64JIT_OPT) -- the hot-code tier to come.
+        # Tier 0 (new code): A64JIT_OPT, default 0 = fast codegen, no IR passes.
+        # Hot code is recompiled at HOT_OPT (IR pipeline + codegen at O2).
         self.opt = int(os.environ.get("A64JIT_OPT", "0") or 0)
-        self.tm = target.create_target_machine(opt=self.opt, reloc="pic", codemodel="small")
+        self.tms = {level: target.create_target_machine(opt=level, reloc="pic", codemodel="small")
+                    for level in {self.opt, HOT_OPT}}
+        self.tm = self.tms[self.opt]
         self.layout = str(self.tm.target_data)
         self.lljit = llvm.create_lljit_compiler(self.tm)
         self._nlib = 0
-        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|opt{self.opt}|" \
+        self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
         # module text hash -> (tracker, {function name: address}): a batch seen
         # before in this process is linked once (blocks chain to each other inside
@@ -160,23 +166,26 @@ class Llvm:
         self.dispatch_tracker, addrs = self.link(obj, ["a64_dispatch"])
         self.dispatch_addr = addrs["a64_dispatch"]
 
-    def compile(self, text: str) -> bytes:
+    def compile(self, text: str, opt: int | None = None) -> bytes:
+        opt = self.opt if opt is None else opt
         mod = llvm.parse_assembly(text)
-        if self.opt:
-            pto = llvm.create_pipeline_tuning_options(speed_level=self.opt)
-            pb = llvm.create_pass_builder(self.tm, pto)
+        tm = self.tms[opt]
+        if opt:
+            pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+            pb = llvm.create_pass_builder(tm, pto)
             pb.getModulePassManager().run(mod, pb)
-        return self.tm.emit_object(mod)
+        return tm.emit_object(mod)
 
-    def object_code(self, text: str, cache, stats) -> bytes:
+    def object_code(self, text: str, cache, stats, opt: int | None = None) -> bytes:
         """Object code for a module: from the disk cache when present and
         intact, else compiled by LLVM (and stored)."""
-        key = hashlib.sha256((self.options_key + "\n" + text).encode()).hexdigest()
+        opt = self.opt if opt is None else opt
+        key = hashlib.sha256(f"{self.options_key}|opt{opt}\n{text}".encode()).hexdigest()
         obj = cache.get(key, stats) if cache else None
         if obj is not None:
             stats.cache_hits += 1
             return obj
-        obj = self.compile(text)
+        obj = self.compile(text, opt)
         stats.llvm_compiles += 1
         if cache:
             try:
@@ -250,6 +259,9 @@ class JitEngine:
         self.code_pages: dict[int, set] = {}          # physical page -> translation keys
         self.modules: dict[int, list] = {}            # batch number -> translation keys
         self.trackers: list = []                      # LLJIT resource trackers of code this engine runs
+        self.batches: dict[int, list] = {}            # batch number -> lifted blocks (for the hot tier)
+        self.hot_threshold = 0 if self.llvm.opt >= HOT_OPT else \
+            int(os.environ.get("A64JIT_HOT_THRESHOLD", HOT_THRESHOLD) or 0)
         self._nbatch = 0
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
@@ -307,12 +319,14 @@ class JitEngine:
 
     def _drop_modules(self, modules):
         for m in modules:
+            self.batches.pop(m, None)
             for k in self.modules.pop(m, ()):
                 t = self.translations.get(k)
                 if t is not None and t.module == m:
                     del self.translations[k]
 
     def invalidate_all(self):
+        self.batches.clear()
         self.translations.clear()
         self.code_pages.clear()
         self.modules.clear()
@@ -411,6 +425,8 @@ class JitEngine:
         result = None
         self._nbatch += 1
         self.modules[self._nbatch] = keys = []
+        if self.hot_threshold:
+            self.batches[self._nbatch] = batch
         for b in batch:
             t = Translation(addrs[b.name], b.pc, b.end_pc, b.ninsns, ctx, self._nbatch)
             key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
@@ -428,21 +444,41 @@ class JitEngine:
                 result = t
         return result
 
-    def _compile(self, batch) -> dict:
+    def _compile(self, batch, opt: int | None = None) -> dict:
         L = self.llvm
-        text = module_text(batch, L.triple, L.layout)
-        h = hashlib.sha256(text.encode()).digest()
+        hot = opt is not None and opt != L.opt
+        text = module_text(batch, L.triple, L.layout, 0 if hot else self.hot_threshold)
+        h = hashlib.sha256(f"{opt}\n{text}".encode()).digest()
         linked = L.module(h)
         if linked is None:
             compiles = self.stats.llvm_compiles
-            obj = L.object_code(text, self.cache, self.stats)
-            if self.stats.llvm_compiles != compiles:
+            obj = L.object_code(text, self.cache, self.stats, opt)
+            if self.stats.llvm_compiles != compiles and not hot:
                 self.stats.blocks_compiled += len(batch)
                 self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
             linked = L.link(obj, [b.name for b in batch])
             L.remember(h, linked)
         self.trackers.append(linked[0])          # keep this engine's code mapped
         return linked[1]
+
+    def tier_up(self, pc: int, ctx: int) -> None:
+        """The block at (pc, ctx) became hot: recompile its whole module (its
+        blocks chain to each other) at the hot tier and switch to it.  Called
+        with no native code running, so the old code is simply abandoned."""
+        t = self.translations.get((pc, ctx, MAX_BLOCK_INSNS))
+        batch = self.batches.pop(t.module, None) if t is not None else None
+        if batch is None:
+            return
+        t0 = time.perf_counter()
+        addrs = self._compile(batch, HOT_OPT)
+        for key in self.modules.get(t.module, ()):
+            old = self.translations.get(key)
+            if old is not None and old.module == t.module:
+                name = next(b.name for b in batch if b.pc == key[0])
+                old.addr = addrs[name]
+        self.flush_jump_cache()
+        self.stats.hot_recompiles += 1
+        self.stats.hot_seconds += time.perf_counter() - t0
 
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * 4
@@ -490,6 +526,9 @@ class JitEngine:
                 r = DISPATCH_CFUNC(t.addr)(self.sptr)
                 if r == E.EXIT_OK and not s.pending:
                     continue
+                if r == E.EXIT_HOT:
+                    self.tier_up(s.pc, s.ctx)
+                    continue
             if self.internal_error is not None:
                 err, self.internal_error = self.internal_error, None
                 raise RuntimeError("a64jit internal error in a runtime helper") from err
@@ -501,6 +540,9 @@ class JitEngine:
                 continue                       # only stale chains to leave: carry on
             if r == E.EXIT_BUDGET:
                 return "budget", None
+            if r == E.EXIT_HOT:
+                self.tier_up(s.pc, s.ctx)
+                continue
             if r == E.EXIT_NOTRANS:
                 key = (s.pc, s.ctx, MAX_BLOCK_INSNS)
                 t = self.translations.get(key) or self.translate(s.pc, s.ctx)

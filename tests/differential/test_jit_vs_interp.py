@@ -132,3 +132,32 @@ def test_single_random_words(seed):
         code = random_word(rng).to_bytes(4, "little")
         regs, mem = random_state(rng)
         check(code, regs=regs, mem=mem)
+
+
+def test_hot_tier_recompiles_and_agrees(monkeypatch):
+    """With a tiny hot threshold every looping module is recompiled at O2
+    mid-run; results must not change."""
+    monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "3")
+    run_random(777, 60, 24)
+    for budget in (5, 50, 500):
+        r = check(asm("mov x0, #0; 1: add x0, x0, #1; add x1, x1, x0; ldr x2, [x3]; str x1, [x3, #8]; b 1b"),
+                  regs={"x3": DATA}, mem={DATA: bytes(64)}, max_insns=budget)
+        assert r["insns"] == budget
+
+
+def test_hot_tier_on_a_whole_program(monkeypatch):
+    import io
+    from runtime.machine import Machine
+    from runtime.loader import load_file
+    import runtime.cli
+    monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "50")
+    outs = []
+    for engine in ("interp", "jit"):
+        m = Machine(ram_size=64 << 20, out=io.BytesIO())
+        m.load(0x40200000, load_file(runtime.cli.DEMO).data)
+        m.enter(0x40200000)
+        r = m.run(engine=engine, use_cache=False)
+        outs.append((r.insns, m.uart.out.getvalue(), m.cpu.state.pc))
+        if engine == "jit":
+            assert m.jit.stats.hot_recompiles >= 1
+    assert outs[0] == outs[1]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..decode import decode
 from ..semantics import lookup
 from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
-                      EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS)
+                      EXIT_BUDGET, EXIT_EXCEPTION, EXIT_HOT, PAGE_BITS)
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -69,9 +69,12 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
            "  %bud = load i64, ptr %budp, align 8",
            "  %rem = sub i64 %bud, %ic0",
            f"  %short = icmp ult i64 %rem, {n}",
-           "  br i1 %short, label %nobudget, label %body",
+           "  br i1 %short, label %nobudget, label %count",
            "nobudget:",
            f"  ret i64 {EXIT_BUDGET}",
+           "count:",
+           "  ;COUNT",
+           "  br label %body",
            "body:"]
     nxt = next_pc.n if hasattr(next_pc, "n") else str(next_pc - (1 << 64) if next_pc >> 63 else next_pc)
     pcp = e.ptr(OFF_PC)
@@ -124,7 +127,11 @@ declare {i64, i1} @llvm.ssub.with.overflow.i64(i64, i64)
 """
 
 
-def module_text(blocks, triple: str, layout: str) -> str:
+def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str:
+    """The LLVM module for a batch of blocks.  With ``hot_threshold`` (tier 0)
+    each block counts its executions and returns EXIT_HOT once when the
+    count reaches the threshold, so that the runtime can recompile the
+    module at a higher optimisation level."""
     used = set()
     for b in blocks:
         used |= b.globals_used
@@ -133,7 +140,17 @@ def module_text(blocks, triple: str, layout: str) -> str:
         vals = ", ".join(f"i32 {v - (1 << 32) if v >> 31 else v}" for v in CRC_GLOBALS[g])
         parts.append(f"@{g} = private unnamed_addr constant [256 x i32] [{vals}], align 4")
     by_pc = {b.pc: b.name for b in blocks if b.limit == MAX_BLOCK_INSNS}
-    parts += [_chain(b.ir, by_pc) for b in blocks]
+    for b in blocks:
+        ir = _chain(b.ir, by_pc)
+        if hot_threshold:
+            parts.append(f"@n_{b.name} = internal global i64 0, align 8")
+            ir = ir.replace("  ;COUNT", f"  %hc = load i64, ptr @n_{b.name}, align 8\n"
+                                        "  %hc1 = add i64 %hc, 1\n"
+                                        f"  store i64 %hc1, ptr @n_{b.name}, align 8\n"
+                                        f"  %hot = icmp eq i64 %hc1, {hot_threshold}\n"
+                                        "  br i1 %hot, label %becomehot, label %body\n"
+                                        f"becomehot:\n  ret i64 {EXIT_HOT}", 1)
+        parts.append(ir)
     return "\n".join(parts) + "\n"
 
 

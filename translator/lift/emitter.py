@@ -44,6 +44,7 @@ EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
 EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
 EXIT_BUDGET = 3        # instruction budget reached (or too close for this block)
 EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
+EXIT_HOT = 5           # (tier 0 block, at entry, nothing executed) the block became hot
 
 # Helper-call ids (translator/jit.py dispatches on them)
 HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL = 0, 1, 2
