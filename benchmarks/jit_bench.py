@@ -71,7 +71,7 @@ def run_child(iters, cache_dir):
 
 
 def run_unicorn(iters):
-    from unicorn import Uc, UC_ARCH_ARM64, UC_MODE_ARM, UC_HOOK_INTR
+    from unicorn import Uc, UC_ARCH_ARM64, UC_MODE_ARM
     from unicorn.arm64_const import UC_CPU_ARM64_A72
     data = image(iters)
     uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)

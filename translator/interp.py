@@ -14,7 +14,7 @@ from runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNM
 from .decode import decode
 from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .semantics import lookup
-from .semantics.ops import Emitter, ACC_ALIGN
+from .semantics.ops import Emitter
 
 M = MASK
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 from runtime.snippet import run_snippet
 from tests.asm import asm
-from tests.differential.progs import random_program, random_state, random_word, CODE_BASE
+from tests.differential.progs import random_program, random_state, random_word
 
 DATA = 0x10000000
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.asm import asm
 from translator import encoding
-from translator.decode import decode, ROWS
+from translator.decode import decode
 from translator.semantics import REGISTRY
 
 CASES = {

@@ -57,7 +57,3 @@ def extend_value(e, v, option, shift, bits):
 def extend_reg(e, m, option, shift, bits):
     return extend_value(e, e.rx(m, bits), option, shift, bits)
 
-
-def bool_to(e, c, bits):
-    """A 1-bit value as a ``bits``-wide 0/1."""
-    return e.zext(c, 1, bits)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import semantics
-from .common import add_sub, shift_reg, extend_reg, bool_to
+from .common import add_sub, shift_reg, extend_reg
 from ..fields import ones
 
 
