@@ -19,6 +19,7 @@ the run loop around the native dispatcher.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import ctypes
 import hashlib
 import inspect
@@ -46,6 +47,7 @@ HOT_THRESHOLD = 4096         # block executions that make its module hot (A64JIT
 # Bits of CpuState.pending (any bit set: leave native code at the next block boundary)
 PENDING_HALT = 1             # WFI, or a runtime error to report
 PENDING_INVALIDATED = 2      # translations were dropped while native code ran
+PENDING_HOT = 4              # a hot-tier module finished compiling: come back to swap it in
 M64 = (1 << 64) - 1
 
 HELPER_NAMES = ["mrs", "msr", "sys", "msr_spsel", "msr_daif", "hvc", "smc", "wfi", "wfe", "eret"]
@@ -153,6 +155,8 @@ class Llvm:
         self.tm = self.tms[self.opt]
         self.layout = str(self.tm.target_data)
         self.lljit = llvm.create_lljit_compiler(self.tm)
+        self._pool = None                  # hot-tier compile thread, started on first use
+        self._tls = threading.local()
         self._nlib = 0
         self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
@@ -166,9 +170,9 @@ class Llvm:
         self.dispatch_tracker, addrs = self.link(obj, ["a64_dispatch"])
         self.dispatch_addr = addrs["a64_dispatch"]
 
-    def compile(self, text: str, opt: int | None = None) -> bytes:
+    def compile(self, text: str, opt: int | None = None, context=None) -> bytes:
         opt = self.opt if opt is None else opt
-        mod = llvm.parse_assembly(text)
+        mod = llvm.parse_assembly(text, context=context)
         tm = self.tms[opt]
         if opt:
             pto = llvm.create_pipeline_tuning_options(speed_level=opt)
@@ -176,7 +180,7 @@ class Llvm:
             pb.getModulePassManager().run(mod, pb)
         return tm.emit_object(mod)
 
-    def object_code(self, text: str, cache, stats, opt: int | None = None) -> bytes:
+    def object_code(self, text: str, cache, stats, opt: int | None = None, context=None) -> bytes:
         """Object code for a module: from the disk cache when present and
         intact, else compiled by LLVM (and stored)."""
         opt = self.opt if opt is None else opt
@@ -185,7 +189,7 @@ class Llvm:
         if obj is not None:
             stats.cache_hits += 1
             return obj
-        obj = self.compile(text, opt)
+        obj = self.compile(text, opt, context)
         stats.llvm_compiles += 1
         if cache:
             try:
@@ -203,6 +207,20 @@ class Llvm:
             b.export_symbol(n)
         tracker = b.link(self.lljit, f"a64lib{self._nlib}")
         return tracker, {n: tracker[n] for n in names}
+
+    def compile_in_background(self, text: str, cache, stats, opt: int):
+        """Compile on the hot-tier thread (the second core: LLVM releases the
+        GIL), in that thread's own LLVM context.  Returns a Future of the
+        object code."""
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="a64jit-hot")
+
+        def job():
+            ctx = getattr(self._tls, "ctx", None)
+            if ctx is None:
+                ctx = self._tls.ctx = llvm.create_context()
+            return self.object_code(text, cache, stats, opt, ctx)
+        return self._pool.submit(job)
 
     def module(self, h: bytes):
         got = self.by_module_hash.get(h)
@@ -260,6 +278,8 @@ class JitEngine:
         self.modules: dict[int, list] = {}            # batch number -> translation keys
         self.trackers: list = []                      # LLJIT resource trackers of code this engine runs
         self.batches: dict[int, list] = {}            # batch number -> lifted blocks (for the hot tier)
+        self.hot_pending: dict[int, tuple] = {}       # batch number -> (future, batch, module hash, start time)
+        self.hot_async = os.environ.get("A64JIT_HOT_SYNC", "") in ("", "0")
         self.hot_threshold = 0 if self.llvm.opt >= HOT_OPT else \
             int(os.environ.get("A64JIT_HOT_THRESHOLD", HOT_THRESHOLD) or 0)
         self._nbatch = 0
@@ -463,19 +483,57 @@ class JitEngine:
 
     def tier_up(self, pc: int, ctx: int) -> None:
         """The block at (pc, ctx) became hot: recompile its whole module (its
-        blocks chain to each other) at the hot tier and switch to it.  Called
-        with no native code running, so the old code is simply abandoned."""
+        blocks chain to each other) at the hot tier, on the background
+        thread; tier-0 code keeps running meanwhile, and the new code is
+        swapped in (``_finish_hot``) at a return to Python, which the
+        finished compile requests through the pending word.
+        A64JIT_HOT_SYNC=1 compiles synchronously instead."""
         t = self.translations.get((pc, ctx, MAX_BLOCK_INSNS))
-        batch = self.batches.pop(t.module, None) if t is not None else None
+        if t is None or t.module in self.hot_pending:
+            return
+        batch = self.batches.pop(t.module, None)
         if batch is None:
             return
+        L = self.llvm
+        text = module_text(batch, L.triple, L.layout, 0)
+        h = hashlib.sha256(f"{HOT_OPT}\n{text}".encode()).digest()
         t0 = time.perf_counter()
-        addrs = self._compile(batch, HOT_OPT)
-        for key in self.modules.get(t.module, ()):
+        if self.hot_async and L.module(h) is None:
+            fut = L.compile_in_background(text, self.cache, self.stats, HOT_OPT)
+            state = self.state
+
+            def done(_f):
+                state.pending |= PENDING_HOT
+            fut.add_done_callback(done)
+            self.hot_pending[t.module] = (fut, batch, h, t0)
+        else:
+            self._swap(t.module, batch, self._compile(batch, HOT_OPT), t0)
+
+    def _finish_hot(self):
+        """Link hot-tier modules whose compilation has finished and switch to them."""
+        for m, (fut, batch, h, t0) in list(self.hot_pending.items()):
+            if not fut.done():
+                continue
+            del self.hot_pending[m]
+            try:
+                obj = fut.result()
+            except Exception:                    # keep running tier 0; report in the stats
+                self.stats.hot_failed = getattr(self.stats, "hot_failed", 0) + 1
+                continue
+            linked = self.llvm.module(h)
+            if linked is None:
+                linked = self.llvm.link(obj, [b.name for b in batch])
+                self.llvm.remember(h, linked)
+            self.trackers.append(linked[0])
+            if m in self.modules:                # not invalidated meanwhile
+                self._swap(m, batch, linked[1], t0)
+
+    def _swap(self, module, batch, addrs, t0):
+        names = {b.pc: b.name for b in batch}
+        for key in self.modules.get(module, ()):
             old = self.translations.get(key)
-            if old is not None and old.module == t.module:
-                name = next(b.name for b in batch if b.pc == key[0])
-                old.addr = addrs[name]
+            if old is not None and old.module == module and key[2] == MAX_BLOCK_INSNS:
+                old.addr = addrs[names[key[0]]]
         self.flush_jump_cache()
         self.stats.hot_recompiles += 1
         self.stats.hot_seconds += time.perf_counter() - t0
@@ -514,6 +572,8 @@ class JitEngine:
         cpu = self.cpu
         s.budget = s.icount + budget
         while True:
+            if self.hot_pending:
+                self._finish_hot()
             s.ctx = cpu.compute_ctx()
             s.pending = 0
             r = self.dispatch(self.sptr)
@@ -535,9 +595,9 @@ class JitEngine:
             if r == E.EXIT_EXCEPTION:
                 return "exception", self._exception_from_state()
             if r == E.EXIT_PENDING or s.pending:
-                if s.pending & ~PENDING_INVALIDATED or cpu.halted:
+                if s.pending & ~(PENDING_INVALIDATED | PENDING_HOT) or cpu.halted:
                     return "pending", None
-                continue                       # only stale chains to leave: carry on
+                continue                       # stale chains left, or hot code to swap in: carry on
             if r == E.EXIT_BUDGET:
                 return "budget", None
             if r == E.EXIT_HOT:

@@ -151,6 +151,7 @@ def test_hot_tier_on_a_whole_program(monkeypatch):
     from runtime.loader import load_file
     import runtime.cli
     monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "50")
+    monkeypatch.setenv("A64JIT_HOT_SYNC", "1")           # deterministic: swap at once
     outs = []
     for engine in ("interp", "jit"):
         m = Machine(ram_size=64 << 20, out=io.BytesIO())
@@ -161,3 +162,22 @@ def test_hot_tier_on_a_whole_program(monkeypatch):
         if engine == "jit":
             assert m.jit.stats.hot_recompiles >= 1
     assert outs[0] == outs[1]
+
+
+def test_hot_tier_compiles_in_the_background_and_swaps_in():
+    """Default (asynchronous) hot tier on a long CPU-bound run: the O2 module
+    is compiled on the other thread and swapped in while the guest runs."""
+    import io
+    import os
+    import struct
+    from runtime.machine import Machine
+    image = bytearray(open(os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "samples",
+                                        "bench.bin"), "rb").read())
+    struct.pack_into("<Q", image, 0x40, 40_000_000)         # iterations: 440M instructions
+    m = Machine(ram_size=64 << 20, out=io.BytesIO())
+    m.load(0x40200000, bytes(image))
+    m.enter(0x40200000)
+    r = m.run(engine="jit", use_cache=False)
+    assert r.reason == "PSCI SYSTEM_OFF"
+    assert m.jit.stats.hot_recompiles >= 1
+    assert r.insns == 11 * 40_000_000 + 156
