@@ -37,6 +37,10 @@ class Cpu:
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
+        # Told about IC and TLBI operations (op name, operand): the JIT drops
+        # translations; the MMU issue's soft TLB will flush.
+        self.ic_observers: list = []
+        self.tlbi_observers: list = []
         self.sysregs.reset()
         # Reset PSTATE (ARM ARM D1.9 "Reset"): highest EL (EL2, no EL3), SPSel = 1, DAIF masked.
         self.set_pstate_el(2, 1)

@@ -70,12 +70,12 @@ def _dc(cpu, d, va):
 
 def _ic(cpu, d, va):
     # Code-cache invalidation: the JIT registers an observer here.
-    for obs in getattr(cpu, "ic_observers", ()):
+    for obs in cpu.ic_observers:
         obs(d.name, va)
 
 
 def _tlbi(cpu, d, value):
-    for obs in getattr(cpu, "tlbi_observers", ()):
+    for obs in cpu.tlbi_observers:
         obs(d.name, value)
 
 

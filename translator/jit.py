@@ -85,6 +85,7 @@ class Stats:
         self.cache_hits = 0             # modules loaded from the disk cache
         self.cache_rejected = 0         # corrupt/stale entries found and rebuilt
         self.hot_recompiles = 0         # modules recompiled at the hot tier
+        self.hot_failed = 0             # hot-tier compiles that failed (tier 0 kept)
         self.hot_seconds = 0.0
         self.lift_seconds = 0.0
         self.compile_seconds = 0.0
@@ -286,7 +287,7 @@ class JitEngine:
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
         cpu.mem.write_observers.append(self._on_write)
-        cpu.ic_observers = getattr(cpu, "ic_observers", []) + [self._on_ic]
+        cpu.ic_observers.append(self._on_ic)
 
     # -- caches -----------------------------------------------------------------
     def flush_jump_cache(self):
@@ -518,7 +519,7 @@ class JitEngine:
             try:
                 obj = fut.result()
             except Exception:                    # keep running tier 0; report in the stats
-                self.stats.hot_failed = getattr(self.stats, "hot_failed", 0) + 1
+                self.stats.hot_failed += 1
                 continue
             linked = self.llvm.module(h)
             if linked is None:
