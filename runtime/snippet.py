@@ -94,7 +94,10 @@ def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: di
 
 def _run_jit(cpu, code, mem, base, max_insns):
     from translator.jit import JitEngine
-    eng = JitEngine(cpu, code_range=(base, base + len(code)))
+    # No disk cache for snippets: they are many and short (a test suite would
+    # leave hundreds of thousands of entries); identical code is still linked
+    # once per process.
+    eng = JitEngine(cpu, code_range=(base, base + len(code)), use_cache=False)
     s = cpu.state
     exception = None
     while s.icount < max_insns:
