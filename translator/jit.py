@@ -539,6 +539,9 @@ class JitEngine:
         self.stats.hot_recompiles += 1
         self.stats.hot_seconds += time.perf_counter() - t0
 
+    def _translation(self, pc: int, ctx: int, limit: int) -> Translation | None:
+        return self.translations.get((pc, ctx, limit)) or self.translate(pc, ctx, limit)
+
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * 4
         self.jc[i], self.jc[i + 1], self.jc[i + 2] = t.pc, t.ctx, t.addr
@@ -573,22 +576,21 @@ class JitEngine:
         cpu = self.cpu
         s.budget = s.icount + budget
         while True:
+            # Clear the pending word before looking for finished hot compiles:
+            # a compile finishing after the look sets it again, so its swap is
+            # never missed.
+            s.pending = 0
             if self.hot_pending:
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
-            s.pending = 0
             r = self.dispatch(self.sptr)
             if r == E.EXIT_BUDGET and s.budget > s.icount:
                 # the next block is longer than what is left: run one cut to fit
-                left = s.budget - s.icount
-                t = self.translations.get((s.pc, s.ctx, left)) or self.translate(s.pc, s.ctx, limit=left)
+                t = self._translation(s.pc, s.ctx, s.budget - s.icount)
                 if t is None:
                     return self._untranslatable()
                 r = DISPATCH_CFUNC(t.addr)(self.sptr)
                 if r == E.EXIT_OK and not s.pending:
-                    continue
-                if r == E.EXIT_HOT:
-                    self.tier_up(s.pc, s.ctx)
                     continue
             if self.internal_error is not None:
                 err, self.internal_error = self.internal_error, None
@@ -605,8 +607,7 @@ class JitEngine:
                 self.tier_up(s.pc, s.ctx)
                 continue
             if r == E.EXIT_NOTRANS:
-                key = (s.pc, s.ctx, MAX_BLOCK_INSNS)
-                t = self.translations.get(key) or self.translate(s.pc, s.ctx)
+                t = self._translation(s.pc, s.ctx, MAX_BLOCK_INSNS)
                 if t is None:
                     return self._untranslatable()
                 self._install(t)
