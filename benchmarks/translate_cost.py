@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from elftools.elf.elffile import ELFFile            # noqa: E402
 
 from translator.jit import Llvm, HELPER_IDS, BATCH_BLOCKS   # noqa: E402
-from translator.lift.block import lift_block, module_text  # noqa: E402
+from translator.lift.block import lift_block, module_text, MAX_BLOCK_INSNS  # noqa: E402
 
 
 def fetch_busybox(tmp):
@@ -36,7 +36,10 @@ def fetch_busybox(tmp):
     return os.path.join(tmp, "x", "bin", "busybox")
 
 
-def sweep(path, nblocks):
+def sweep(path, nblocks, select=None):
+    """Lift blocks by a linear sweep, grouped into modules of BATCH_BLOCKS as
+    the engine groups them (each block numbered on from the previous one).
+    ``select(block)`` keeps only some blocks (they are re-lifted in order)."""
     f = ELFFile(open(path, "rb"))
     text = f.get_section_by_name(".text")
     base, data = text["sh_addr"], text.data()
@@ -47,26 +50,35 @@ def sweep(path, nblocks):
             return int.from_bytes(data[off:off + 4], "little")
         return None
 
-    blocks, pc = [], base + len(data) // 4 // 4 * 4      # start a quarter into .text
+    batches, batch, nums, n = [], [], 0, 0
+    pc = base + len(data) // 4 // 4 * 4      # start a quarter into .text
     t0 = time.perf_counter()
-    while len(blocks) < nblocks:
-        b = lift_block(fetch, pc, 1 | 4, {}, HELPER_IDS)
+    while n < nblocks:
+        b = lift_block(fetch, pc, 1 | 4, {}, HELPER_IDS, MAX_BLOCK_INSNS, nums)
         if b is None:
             break
-        blocks.append(b)
         pc = b.end_pc
-    return blocks, time.perf_counter() - t0
+        if select is not None and not select(b):
+            continue
+        batch.append(b)
+        nums = b.next_base
+        n += 1
+        if len(batch) == BATCH_BLOCKS:
+            batches.append(batch)
+            batch, nums = [], 0
+    if batch:
+        batches.append(batch)
+    return batches, time.perf_counter() - t0
 
 
-def compile_all(L, blocks):
+def compile_all(L, batches):
     t_llvm = t_link = 0.0
-    for i in range(0, len(blocks), BATCH_BLOCKS):
-        batch = blocks[i:i + BATCH_BLOCKS]
+    for batch in batches:
         text = module_text(batch, L.triple, L.layout)
         t0 = time.perf_counter()
         obj = L.compile(text)
         t1 = time.perf_counter()
-        L.link(obj, [b.name for b in batch])
+        L.link(obj)
         t_link += time.perf_counter() - t1
         t_llvm += t1 - t0
     return t_llvm, t_link
@@ -79,17 +91,15 @@ def main():
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = a.elf or fetch_busybox(tmp)
-        blocks, t_lift = sweep(path, a.blocks)
+        batches, t_lift = sweep(path, a.blocks)
+        five, _ = sweep(path, a.blocks // 12, lambda b: b.ninsns == 5)
     L = Llvm.get()
-    # rename so the two measurements never collide in the JIT's symbol space
-    five = [b for b in blocks if b.ninsns == 5]
-    t_llvm, t_link = compile_all(L, blocks)
-    for b in five:
-        b.ir = b.ir.replace(f"@{b.name}(", f"@{b.name}_5(")
-        b.name += "_5"
+    t_llvm, t_link = compile_all(L, batches)
     t5_llvm, t5_link = compile_all(L, five)
+    blocks = [b for batch in batches for b in batch]
     n = len(blocks)
     ni = sum(b.ninsns for b in blocks)
+    n5 = sum(len(batch) for batch in five)
     print(f"corpus: {os.path.basename(path)} .text, linear sweep, {n} blocks, {ni} guest instructions "
           f"({ni / n:.2f} per block), modules of {BATCH_BLOCKS} blocks")
     print(f"lifting (Python):        {t_lift * 1e3 / n:.3f} ms/block  {t_lift * 1e3 / ni:.3f} ms/insn")
@@ -97,11 +107,11 @@ def main():
     print(f"link into the JIT:       {t_link * 1e3 / n:.3f} ms/block")
     total = t_lift + t_llvm + t_link
     print(f"total cold translation:  {total * 1e3 / n:.3f} ms/block  {total * 1e3 / ni:.3f} ms/insn")
-    if five:
-        lift5 = t_lift / ni * 5 * len(five)
+    if n5:
+        lift5 = t_lift / ni * 5 * n5
         tot5 = lift5 + t5_llvm + t5_link
-        print(f"5-instruction blocks only ({len(five)} blocks): LLVM {t5_llvm * 1e3 / len(five):.3f} ms/block, "
-              f"link {t5_link * 1e3 / len(five):.3f}, with lifting {tot5 * 1e3 / len(five):.3f} ms/block")
+        print(f"5-instruction blocks only ({n5} blocks): LLVM {t5_llvm * 1e3 / n5:.3f} ms/block, "
+              f"link {t5_link * 1e3 / n5:.3f}, with lifting {tot5 * 1e3 / n5:.3f} ms/block")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import ctypes
 
-STATE_LAYOUT_VERSION = 1
+STATE_LAYOUT_VERSION = 2
 SYSREG_SLOTS = 512
+TLB_WORDS = 1024 * 4           # soft TLB: 1024 entries {read tag, write tag, addend, pad}
 
 u8, u32, u64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64
 
@@ -48,14 +49,17 @@ class CpuState(ctypes.Structure):
         # pending-event word (interrupt/deadline/halt: leave native code),
         # the translation context of the current PSTATE/SCTLR (part of every
         # block key), a helper's return value, and host pointers the
-        # generated code reads (soft TLB, jump cache, helper entry).
+        # generated code reads (jump cache, helper entry).
         ("icount", u64), ("budget", u64), ("pending", u64), ("ctx", u64),
-        ("helper_ret", u64), ("tlb_ptr", u64), ("jc_ptr", u64), ("helper_fn", u64),
+        ("helper_ret", u64), ("jc_ptr", u64), ("helper_fn", u64), ("_pad1", u64),
         # Exception raised by the instruction at ``pc`` (filled by generated
         # code or helpers before an exit): EC, ISS, FAR, and flags: bit 0 FAR
         # valid, bits 15:8 preferred-return offset, bits 23:16 target EL + 1.
         ("exc_ec", u64), ("exc_iss", u64), ("exc_far", u64), ("exc_flags", u64),
         ("sysregs", u64 * SYSREG_SLOTS),
+        # The soft TLB (filled by the runtime, probed inline by generated code
+        # at constant offsets from the state pointer: no pointer to load).
+        ("tlb", u64 * TLB_WORDS),
     ]
 
 

@@ -36,10 +36,10 @@ from runtime.exceptions import GuestException
 from runtime.memory import RamRegion
 from runtime.state import STATE_LAYOUT_VERSION
 from .lift import emitter as E
-from .lift.block import lift_block, module_text, MAX_BLOCK_INSNS
+from .lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from .lift.dispatch import dispatcher_ir, jc_index, JC_ENTRIES, JC_ENTRY_SIZE
 
-TRANSLATOR_VERSION = 1
+TRANSLATOR_VERSION = 2
 BATCH_BLOCKS = 64
 MODULES_KEPT = 1024          # linked modules the process keeps for reuse beyond live engines
 HOT_OPT = 2                  # optimisation level of the hot tier
@@ -59,6 +59,7 @@ HELPER_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint6
                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
                                 ctypes.c_uint64)
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
+BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)
 
 
 def default_cache_dir() -> str:
@@ -161,15 +162,14 @@ class Llvm:
         self._nlib = 0
         self.options_key = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|" \
                            f"{TRANSLATOR_VERSION}|{STATE_LAYOUT_VERSION}"
-        # module text hash -> (tracker, {function name: address}): a batch seen
+        # module text hash -> (tracker, module function address): a batch seen
         # before in this process is linked once (blocks chain to each other inside
         # a module, so a block's code is only reusable together with its module).
         # Bounded: code stays mapped while its tracker is referenced, here or by
         # an engine that uses it; the least recently used modules are let go.
         self.by_module_hash: collections.OrderedDict = collections.OrderedDict()
         obj = self.object_code(f'target triple = "{self.triple}"\n' + dispatcher_ir(), cache, stats)
-        self.dispatch_tracker, addrs = self.link(obj, ["a64_dispatch"])
-        self.dispatch_addr = addrs["a64_dispatch"]
+        self.dispatch_tracker, self.dispatch_addr = self.link(obj, "a64_dispatch")
 
     def compile(self, text: str, opt: int | None = None, context=None) -> bytes:
         opt = self.opt if opt is None else opt
@@ -199,15 +199,14 @@ class Llvm:
                 pass                     # a read-only cache directory is not an error
         return obj
 
-    def link(self, obj: bytes, names):
-        """Link object code into the JIT: (tracker, {name: address}); the code
-        stays mapped as long as the tracker is referenced."""
+    def link(self, obj: bytes, name: str = MODULE_FN):
+        """Link object code into the JIT: (tracker, address of ``name``); the
+        code stays mapped as long as the tracker is referenced.  Every module
+        gets its own library, so each can define the same function name."""
         self._nlib += 1
-        b = llvm.JITLibraryBuilder().add_object_img(obj)
-        for n in names:
-            b.export_symbol(n)
-        tracker = b.link(self.lljit, f"a64lib{self._nlib}")
-        return tracker, {n: tracker[n] for n in names}
+        tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \
+            .link(self.lljit, f"a64lib{self._nlib}")
+        return tracker, tracker[name]
 
     def compile_in_background(self, text: str, cache, stats, opt: int):
         """Compile on the hot-tier thread (the second core: LLVM releases the
@@ -236,10 +235,11 @@ class Llvm:
 
 
 class Translation:
-    __slots__ = ("addr", "pc", "end", "ninsns", "ctx", "module")
+    __slots__ = ("addr", "idx", "pc", "end", "ninsns", "ctx", "module")
 
-    def __init__(self, addr, pc, end, ninsns, ctx, module):
-        self.addr, self.pc, self.end, self.ninsns, self.ctx = addr, pc, end, ninsns, ctx
+    def __init__(self, addr, idx, pc, end, ninsns, ctx, module):
+        self.addr, self.idx = addr, idx       # the module function, and this block's index in it
+        self.pc, self.end, self.ninsns, self.ctx = pc, end, ninsns, ctx
         self.module = module          # batch number: blocks of one module chain to each other
 
 
@@ -263,15 +263,15 @@ class JitEngine:
         s = cpu.state
         self.state = s
         self.sptr = ctypes.addressof(s)
-        # Jump cache: {pc, ctx, fn, pad}; an entry with fn = 0 never matches a real pc/ctx pair
-        # because the pc tag is set to an odd (impossible) value.
+        self.helper_ret_addr = self.sptr + E.OFF_HELPER_RET
+        # Jump cache: {pc, ctx, module function, block index}; an empty entry never
+        # matches a real pc/ctx pair because its pc tag is odd (impossible).
         self.jc = (ctypes.c_uint64 * (JC_ENTRIES * JC_ENTRY_SIZE // 8))()
-        self.tlb = (ctypes.c_uint64 * (E.TLB_ENTRIES * E.TLB_ENTRY_SIZE // 8))()
+        self.tlb = s.tlb                    # the soft TLB lives in the state struct
         self.flush_jump_cache()
         self.flush_tlb()
         self._cb = HELPER_CFUNC(self._helper)
         s.jc_ptr = ctypes.addressof(self.jc)
-        s.tlb_ptr = ctypes.addressof(self.tlb)
         s.helper_fn = ctypes.cast(self._cb, ctypes.c_void_p).value
         self.dispatch = DISPATCH_CFUNC(self.llvm.dispatch_addr)
         self.translations: dict[tuple, Translation] = {}
@@ -370,8 +370,9 @@ class JitEngine:
 
     # -- the helper callback (native code -> Python) --------------------------------
     def _helper(self, sptr, kind, a0, a1, a2, a3, pc, icount):
-        """Runtime entry from generated code.  Returns 0, or 1 when the
-        instruction at ``pc`` raised an exception (then PC and the count
+        """Runtime entry from generated code.  Returns the address of the
+        helper_ret word (where a slow-path load finds its value), or 0 when
+        the instruction at ``pc`` raised an exception (then PC and the count
         are set so that the block can simply return EXIT_EXCEPTION)."""
         cpu = self.cpu
         try:
@@ -389,17 +390,17 @@ class JitEngine:
                 self.state.ctx = cpu.compute_ctx()
                 if cpu.halted:
                     self.state.pending |= PENDING_HALT
-            return 0
+            return self.helper_ret_addr
         except GuestException as exc:
             self.exc = exc
             self.state.pc, self.state.icount = pc, icount
-            return 1
+            return 0
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
             self.state.pending |= PENDING_HALT
             self.state.pc, self.state.icount = pc, icount
-            return 1
+            return 0
 
     # -- translation ------------------------------------------------------------------
     def _fetch(self, addr):
@@ -423,6 +424,7 @@ class JitEngine:
         first = lift_block(self._fetch, pc, ctx, flags, HELPER_IDS, limit)
         if first is None:
             return None
+        base = first.next_base
         batch = [first]
         if limit == MAX_BLOCK_INSNS:
             seen = {pc}
@@ -432,8 +434,9 @@ class JitEngine:
                 if nxt in seen or (nxt, ctx, MAX_BLOCK_INSNS) in self.translations:
                     continue
                 seen.add(nxt)
-                b = lift_block(self._fetch, nxt, ctx, flags, HELPER_IDS)
+                b = lift_block(self._fetch, nxt, ctx, flags, HELPER_IDS, MAX_BLOCK_INSNS, base)
                 if b is not None:
+                    base = b.next_base
                     batch.append(b)
                     # also the code right after the block: return points of
                     # calls (BL/BLR) and not-taken paths are likely next.
@@ -441,15 +444,15 @@ class JitEngine:
         self.stats.blocks_lifted += len(batch)
         t1 = time.perf_counter()
         self.stats.lift_seconds += t1 - t0
-        addrs = self._compile(batch)
+        fn = self._compile(batch)
         self.stats.compile_seconds += time.perf_counter() - t1
         result = None
         self._nbatch += 1
         self.modules[self._nbatch] = keys = []
         if self.hot_threshold:
             self.batches[self._nbatch] = batch
-        for b in batch:
-            t = Translation(addrs[b.name], b.pc, b.end_pc, b.ninsns, ctx, self._nbatch)
+        for k, b in enumerate(batch):
+            t = Translation(fn, k, b.pc, b.end_pc, b.ninsns, ctx, self._nbatch)
             key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
             old = self.translations.get(key)
             if old is not None:                       # superseded: its module-mates may chain to it
@@ -477,7 +480,7 @@ class JitEngine:
             if self.stats.llvm_compiles != compiles and not hot:
                 self.stats.blocks_compiled += len(batch)
                 self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
-            linked = L.link(obj, [b.name for b in batch])
+            linked = L.link(obj)
             L.remember(h, linked)
         self.trackers.append(linked[0])          # keep this engine's code mapped
         return linked[1]
@@ -523,18 +526,18 @@ class JitEngine:
                 continue
             linked = self.llvm.module(h)
             if linked is None:
-                linked = self.llvm.link(obj, [b.name for b in batch])
+                linked = self.llvm.link(obj)
                 self.llvm.remember(h, linked)
             self.trackers.append(linked[0])
             if m in self.modules:                # not invalidated meanwhile
                 self._swap(m, batch, linked[1], t0)
 
-    def _swap(self, module, batch, addrs, t0):
-        names = {b.pc: b.name for b in batch}
+    def _swap(self, module, batch, fn, t0):
+        """Switch a module's blocks to the hot code (same block indices)."""
         for key in self.modules.get(module, ()):
             old = self.translations.get(key)
-            if old is not None and old.module == module and key[2] == MAX_BLOCK_INSNS:
-                old.addr = addrs[names[key[0]]]
+            if old is not None and old.module == module:
+                old.addr = fn
         self.flush_jump_cache()
         self.stats.hot_recompiles += 1
         self.stats.hot_seconds += time.perf_counter() - t0
@@ -544,7 +547,7 @@ class JitEngine:
 
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * 4
-        self.jc[i], self.jc[i + 1], self.jc[i + 2] = t.pc, t.ctx, t.addr
+        self.jc[i], self.jc[i + 1], self.jc[i + 2], self.jc[i + 3] = t.pc, t.ctx, t.addr, t.idx
 
     def _exception_from_state(self) -> GuestException:
         exc, self.exc = self.exc, None
@@ -584,12 +587,13 @@ class JitEngine:
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
             r = self.dispatch(self.sptr)
-            if r == E.EXIT_BUDGET and s.budget > s.icount:
+            if r == E.EXIT_BUDGET and s.budget > s.icount and not s.pending:
                 # the next block is longer than what is left: run one cut to fit
+                # (blocks also leave with EXIT_BUDGET when an event is pending)
                 t = self._translation(s.pc, s.ctx, s.budget - s.icount)
                 if t is None:
                     return self._untranslatable()
-                r = DISPATCH_CFUNC(t.addr)(self.sptr)
+                r = BLOCK_CFUNC(t.addr)(self.sptr, t.idx)
                 if r == E.EXIT_OK and not s.pending:
                     continue
             if self.internal_error is not None:

@@ -1,47 +1,60 @@
-"""Block formation and block functions.
+"""Block formation and the module function.
 
 A block starts at a guest PC and runs until an instruction that ends it
 (branch, exception generation, anything that may change the translation
 context: ``Emitter.end_block``), a page boundary (so that invalidation by
-physical page is exact), a fetch that fails, or the length limit.  Each
-block becomes one LLVM function ``i64 @name(ptr %s)`` returning an EXIT_*
-code; see ``emitter.py`` for what the body looks like.
+physical page is exact), a fetch that fails, or the length limit.
+
+All blocks of a batch live in **one LLVM function per module**,
+``i64 @a64_blocks(ptr %s, i64 %idx)``: the dispatcher enters block ``idx``
+through a switch; a block returns an EXIT_* code.  (Per-function costs
+dominate LLVM's O0 code generation for small functions: one function for 64
+blocks compiles in about two thirds of the time of 64 functions.)  Block
+``k`` is the label ``P<pc>``; it starts with the entry check
+
+    if (pending != 0 || icount + n > budget) leave (EXIT_BUDGET)
+
+so that every block, entered from the dispatcher or chained, stops at the
+budget with an exact count and leaves native code at a block boundary when
+an event is pending.  Exits to a statically known PC *chain*: they store the
+PC and branch to that block's label (``module_text`` turns labels of blocks
+outside the module into ``ret`` stubs back to the dispatcher).
 """
 from __future__ import annotations
 
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
-                      EXIT_BUDGET, EXIT_EXCEPTION, EXIT_HOT, PAGE_BITS)
+from .emitter import (LlvmEmitter, V, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
+                      EXIT_BUDGET, EXIT_EXCEPTION, EXIT_HOT, PAGE_BITS, ENTRY_VALUES)
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
+MODULE_FN = "a64_blocks"
 
 
 class LiftedBlock:
-    __slots__ = ("name", "pc", "ctx", "ninsns", "end_pc", "ir", "globals_used", "words", "successors", "limit")
+    __slots__ = ("pc", "ctx", "ninsns", "end_pc", "ir", "globals_used", "words", "successors", "limit",
+                 "chains", "base", "next_base")
 
-    def __init__(self, name, pc, ctx, ninsns, end_pc, ir, globals_used, words, successors, limit):
-        self.successors = successors
-        self.limit = limit
-        self.name, self.pc, self.ctx, self.ninsns = name, pc, ctx, ninsns
-        self.end_pc, self.ir, self.globals_used, self.words = end_pc, ir, globals_used, words
-
-
-def _imm(v: int) -> str:
-    return str(v - (1 << 64) if v >> 63 else v)
+    def __init__(self, pc, ctx, ninsns, end_pc, ir, globals_used, words, successors, limit, chains,
+                 base, next_base):
+        self.pc, self.ctx, self.ninsns, self.end_pc, self.ir = pc, ctx, ninsns, end_pc, ir
+        self.globals_used, self.words, self.successors, self.limit = globals_used, words, successors, limit
+        self.chains = chains                  # PCs whose labels this block branches to
+        self.base, self.next_base = base, next_base    # value numbers used: [base, next_base)
 
 
-def block_name(pc: int, ctx: int, limit: int) -> str:
-    return f"b{pc:x}_{ctx:x}" + (f"_n{limit}" if limit != MAX_BLOCK_INSNS else "")
+def label(pc: int) -> str:
+    return f"P{pc:x}"
 
 
 def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
-               limit: int = MAX_BLOCK_INSNS) -> LiftedBlock | None:
-    """Lift the block at ``pc``.  ``fetch(addr)`` returns the instruction
-    word or None when it cannot be fetched.  Returns None if the first
-    instruction cannot be fetched."""
-    e = LlvmEmitter(ctx_flags, helper_ids)
+               limit: int = MAX_BLOCK_INSNS, base: int = 0) -> LiftedBlock | None:
+    """Lift the block at ``pc``, numbering its values from ``base`` (the
+    ``next_base`` of the block before it in the module).  ``fetch(addr)``
+    returns the instruction word or None when it cannot be fetched.
+    Returns None if the first instruction cannot be fetched."""
+    e = LlvmEmitter(ctx_flags, helper_ids, base)
     words = []
     addr = pc
     for i in range(limit):
@@ -59,49 +72,51 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     if n == 0:
         return None
     e.flush()
-    name = block_name(pc, ctx, limit)
-    next_pc = e.next_pc if e.next_pc is not None else addr
-    out = [f"define i64 @{name}(ptr noalias %s) {{",
-           "entry:",
-           f"  %icp = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}",
-           "  %ic0 = load i64, ptr %icp, align 8",
-           f"  %budp = getelementptr i8, ptr %s, i64 {OFF_BUDGET}",
-           "  %bud = load i64, ptr %budp, align 8",
-           "  %rem = sub i64 %bud, %ic0",
-           f"  %short = icmp ult i64 %rem, {n}",
-           "  br i1 %short, label %nobudget, label %count",
-           "nobudget:",
-           f"  ret i64 {EXIT_BUDGET}",
-           "count:",
-           "  ;COUNT",
-           "  br label %body",
-           "body:"]
-    nxt = next_pc.n if hasattr(next_pc, "n") else str(next_pc - (1 << 64) if next_pc >> 63 else next_pc)
-    pcp = e.ptr(OFF_PC)
-    out += e.prologue
-    out += e.lines
-    out += [f"  %icn = add i64 %ic0, {n}",
-            "  store i64 %icn, ptr %icp, align 8"]
-    # Exits to statically known PCs carry a CHAIN marker: module_text turns
-    # it into a tail call when the successor is in the same module.
+    b = base
+    head = [f"{label(pc)}:",
+            f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}",
+            f"  %{b + 1} = load i64, ptr %{b}, align 8",
+            f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}",
+            f"  %{b + 3} = load i64, ptr %{b + 2}, align 8",
+            f"  %{b + 4} = getelementptr i8, ptr %s, i64 {OFF_PENDING}",
+            f"  %{b + 5} = load volatile i64, ptr %{b + 4}, align 8",
+            f"  %{b + 6} = add i64 %{b + 1}, {n}",                 # count at block end
+            f"  %{b + 7} = sub i64 %{b + 3}, %{b + 6}",            # < 0: the block does not fit
+            f"  %{b + 8} = lshr i64 %{b + 7}, 63",
+            f"  %{b + 9} = or i64 %{b + 8}, %{b + 5}",
+            f"  %{b + 10} = icmp ne i64 %{b + 9}, 0",
+            f"  br i1 %{b + 10}, label %leave, label %C{b}",
+            f"C{b}:",
+            "  ;COUNT",
+            f"  br label %B{b}",
+            f"B{b}:"]
+    assert ENTRY_VALUES == 11
+    e.st(OFF_ICOUNT, V(f"%{b + 6}", 64), 64)
+    # Exits to statically known PCs chain to that block's label.
     chainable = not e.context_may_change and not e.raised
+    next_pc = e.next_pc if e.next_pc is not None else addr
+    chains = []
     if chainable and e.cond_exit is not None and e.next_pc is not None and not isinstance(e.next_pc, int):
         c, taken, fall = e.cond_exit
-        out += [f"  br i1 {c.n}, label %xt, label %xf",
-                "xt:", f"  store i64 {_imm(taken)}, ptr {pcp}, align 8", f"  ;CHAIN {taken}", "  ret i64 0",
-                "xf:", f"  store i64 {_imm(fall)}, ptr {pcp}, align 8", f"  ;CHAIN {fall}", "  ret i64 0"]
+        xt, xf = e.new_label("xt"), e.new_label("xf")
+        e.emit(f"br i1 {c.n}, label %{xt}, label %{xf}")
+        for lab, target in ((xt, taken), (xf, fall)):
+            e.start_label(lab)
+            e.st(OFF_PC, target, 64)
+            e.emit(f"br label %{label(target)}")
+            chains.append(target)
     else:
-        out.append(f"  store i64 {nxt}, ptr {pcp}, align 8")
+        e.st(OFF_PC, next_pc, 64)
         if chainable and isinstance(next_pc, int):
-            out.append(f"  ;CHAIN {next_pc}")
-        out.append("  ret i64 0")
-    if e.uses_exc:
-        out += ["exc:", f"  ret i64 {EXIT_EXCEPTION}"]
-    out.append("}")
+            e.emit(f"br label %{label(next_pc)}")
+            chains.append(next_pc)
+        else:
+            e.emit("ret i64 0")
     # Statically known successors (for batching): branch targets, the return
     # point of SVC-like exceptions, or the fall-through.
     successors = e.succ if e.next_pc is not None or e.raised else [addr]
-    return LiftedBlock(name, pc, ctx, n, addr, "\n".join(out), e.globals_used, words, successors, limit)
+    return LiftedBlock(pc, ctx, n, addr, "\n".join(head + e.lines), e.globals_used, words, successors,
+                       limit, chains, base, e.tmp)
 
 
 INTRINSICS = """
@@ -128,7 +143,8 @@ declare {i64, i1} @llvm.ssub.with.overflow.i64(i64, i64)
 
 
 def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str:
-    """The LLVM module for a batch of blocks.  With ``hot_threshold`` (tier 0)
+    """The LLVM module for a batch of blocks lifted in this order (each from
+    the previous one's ``next_base``).  With ``hot_threshold`` (tier 0)
     each block counts its executions and returns EXIT_HOT once when the
     count reaches the threshold, so that the runtime can recompile the
     module at a higher optimisation level."""
@@ -139,51 +155,31 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
     for g in sorted(used):
         vals = ", ".join(f"i32 {v - (1 << 32) if v >> 31 else v}" for v in CRC_GLOBALS[g])
         parts.append(f"@{g} = private unnamed_addr constant [256 x i32] [{vals}], align 4")
-    by_pc = {b.pc: b.name for b in blocks if b.limit == MAX_BLOCK_INSNS}
-    for b in blocks:
-        ir = _chain(b.ir, by_pc)
+    if hot_threshold:
+        parts += [f"@n{k} = internal global i64 0, align 8" for k in range(len(blocks))]
+    parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:")
+    if len(blocks) == 1:
+        parts.append(f"  br label %{label(blocks[0].pc)}")
+    else:
+        parts.append(f"  switch i64 %idx, label %{label(blocks[0].pc)} [ "
+                     + " ".join(f"i64 {k}, label %{label(b.pc)}" for k, b in enumerate(blocks)) + " ]")
+    have = set()
+    targets = set()
+    for k, b in enumerate(blocks):
+        have.add(b.pc)
+        targets.update(b.chains)
         if hot_threshold:
-            parts.append(f"@n_{b.name} = internal global i64 0, align 8")
-            ir = ir.replace("  ;COUNT", f"  %hc = load i64, ptr @n_{b.name}, align 8\n"
-                                        "  %hc1 = add i64 %hc, 1\n"
-                                        f"  store i64 %hc1, ptr @n_{b.name}, align 8\n"
-                                        f"  %hot = icmp eq i64 %hc1, {hot_threshold}\n"
-                                        "  br i1 %hot, label %becomehot, label %body\n"
-                                        f"becomehot:\n  ret i64 {EXIT_HOT}", 1)
-        parts.append(ir)
-    return "\n".join(parts) + "\n"
-
-
-def _chain(ir: str, by_pc: dict) -> str:
-    """Direct block chaining inside a module: at a ``;CHAIN pc`` marker whose
-    successor is in this module, tail-call it (after checking the pending
-    word, so interrupts still stop native execution at a block boundary)
-    instead of returning to the dispatcher.  The successor checks the
-    instruction budget itself on entry."""
-    if ";CHAIN" not in ir:
-        return ir
-    out, k = [], 0
-    lines = ir.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("  ;CHAIN "):
-            succ = by_pc.get(int(line[9:]))
-            i += 1                                   # the following "ret i64 0"
-            if succ is None:
-                out.append(lines[i])
-            else:
-                k += 1
-                out += [f"  %chp{k} = getelementptr i8, ptr %s, i64 {OFF_PENDING}",
-                        f"  %chv{k} = load volatile i64, ptr %chp{k}, align 8",
-                        f"  %chz{k} = icmp eq i64 %chv{k}, 0",
-                        f"  br i1 %chz{k}, label %chgo{k}, label %chret{k}",
-                        f"chgo{k}:",
-                        f"  %chr{k} = musttail call i64 @{succ}(ptr %s)",
-                        f"  ret i64 %chr{k}",
-                        f"chret{k}:",
-                        "  ret i64 0"]
+            parts.append(b.ir.replace("  ;COUNT", f"  %hc{k} = load i64, ptr @n{k}, align 8\n"
+                                                  f"  %hd{k} = add i64 %hc{k}, 1\n"
+                                                  f"  store i64 %hd{k}, ptr @n{k}, align 8\n"
+                                                  f"  %hh{k} = icmp eq i64 %hd{k}, {hot_threshold}\n"
+                                                  f"  br i1 %hh{k}, label %becomehot, label %H{k}\n"
+                                                  f"H{k}:", 1))
         else:
-            out.append(line)
-        i += 1
-    return "\n".join(out)
+            parts.append(b.ir)
+    # Exits to blocks outside the module return to the dispatcher (PC is stored).
+    for pc in sorted(targets - have):
+        parts.append(f"{label(pc)}:\n  ret i64 0")
+    parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n"
+                 f"becomehot:\n  ret i64 {EXIT_HOT}\n}}")
+    return "\n".join(parts) + "\n"

@@ -2,8 +2,8 @@
 
 ``i64 @a64_dispatch(ptr %s)`` loops: leave on a pending event or when the
 instruction budget is used up, look (PC, ctx) up in the jump cache (a
-direct-mapped table of {pc, ctx, function} whose address is in the state),
-call the block, repeat.  It returns to Python only with an EXIT_* code.
+direct-mapped table of {pc, ctx, module function, block index} whose
+address is in the state), call the block, repeat.  It returns to Python only with an EXIT_* code.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .emitter import EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET
 
 JC_BITS = 12
 JC_ENTRIES = 1 << JC_BITS
-JC_ENTRY_SIZE = 32          # u64 pc, u64 ctx, u64 fn, u64 pad
+JC_ENTRY_SIZE = 32          # u64 pc, u64 ctx, u64 module function, u64 block index
 
 
 def jc_index(pc: int, ctx: int) -> int:
@@ -61,7 +61,9 @@ lookup:
 call:
   %fnp = getelementptr i8, ptr %ent, i64 16
   %fn = load ptr, ptr %fnp, align 8
-  %r = call i64 %fn(ptr %s)
+  %idxp = getelementptr i8, ptr %ent, i64 24
+  %idx = load i64, ptr %idxp, align 8
+  %r = call i64 %fn(ptr %s, i64 %idx)
   %ok = icmp eq i64 %r, 0
   br i1 %ok, label %loop, label %out_block
 out_block:

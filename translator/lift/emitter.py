@@ -16,6 +16,14 @@ exit, conditional region, block end).  So consecutive writes of the same
 register or of the flags cost one store (dead flag stores disappear), and
 the state is exact wherever the block can leave.
 
+All blocks of a module live in one LLVM function (see ``block.py``), so
+values are *numbered* (``%17``: LLVM parses numbered values markedly faster
+than named ones) from a per-block base the caller assigns, in the textual
+order LLVM requires; labels are named and carry the base to stay unique.
+State fields are addressed by a ``getelementptr`` right before each access
+(in the same basic block, so FastISel folds it into the host addressing
+mode and nothing lives across basic blocks but guest values).
+
 Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
@@ -33,7 +41,7 @@ OFF_ICOUNT = offset_of("icount")
 OFF_BUDGET = offset_of("budget")
 OFF_PENDING = offset_of("pending")
 OFF_HELPER_RET = offset_of("helper_ret")
-OFF_TLB = offset_of("tlb_ptr")
+OFF_TLB = offset_of("tlb")
 OFF_HELPER_FN = offset_of("helper_fn")
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
@@ -49,9 +57,11 @@ EXIT_HOT = 5           # (tier 0 block, at entry, nothing executed) the block be
 # Helper-call ids (translator/jit.py dispatches on them)
 HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL = 0, 1, 2
 
+ENTRY_VALUES = 11         # value numbers of a block's entry sequence (block.py)
+
 TLB_BITS = 10
 TLB_ENTRIES = 1 << TLB_BITS
-TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad
+TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad (the array is in CpuState)
 TLB_EMPTY = (1 << 64) - 1   # a tag no probe key can equal
 PAGE_BITS = 12
 PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
@@ -91,9 +101,12 @@ class LlvmEmitter(Emitter):
     """Emits one block function body.  ``helper_ids`` maps runtime helper
     names to the integer ids the JIT's callback understands."""
 
-    def __init__(self, ctx_flags: dict, helper_ids: dict):
+    def __init__(self, ctx_flags: dict, helper_ids: dict, base: int = 0):
         self.lines: list[str] = []
-        self.tmp = 0
+        self.base = base                         # first value number of this block
+        self.tmp = base + ENTRY_VALUES           # next free value number (block.py writes the entry)
+        self.ic0 = V(f"%{base + 1}", 64)         # the instruction count at block entry
+        self.nlab = 0
         self.ctx = ctx_flags                     # static: {"align_all", "sp_align"}
         self.helper_ids = helper_ids
         self.globals_used: set[str] = set()
@@ -106,44 +119,37 @@ class LlvmEmitter(Emitter):
         self.ended = False
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
-        self.uses_exc = False                    # some path leaves through %exc
-        self.label = "body"           # block.py opens the body with this label
+        self.label = f"B{base}"                  # block.py opens the body with this label
         self.cache: dict = {}        # ("x", n) -> [V64, dirty]; "n"/"z"/"c"/"v" -> [i1, dirty]
-        self.prologue: list[str] = []   # entry-block lines: state field pointers, TLB/helper pointers
-        self.field_ptrs: dict[int, str] = {}
         self.zext_of: dict = {}      # name of zext(x) -> x (so trunc(zext(x)) is x)
         self.notof: dict = {}        # name of a NOT(b) value -> b (for AddWithCarry(a, NOT(b), 1))
 
     # -- plumbing ------------------------------------------------------------
     def t(self, bits=64) -> V:
-        self.tmp += 1
-        return V(f"%t{self.tmp}", bits)
+        """A fresh value number: the caller emits its definition next."""
+        n = self.tmp
+        self.tmp = n + 1
+        return V(f"%{n}", bits)
 
     def emit(self, line: str):
         self.lines.append("  " + line)
 
     def new_label(self, stem: str) -> str:
-        self.tmp += 1
-        return f"{stem}{self.tmp}"
+        self.nlab += 1
+        return f"{stem}{self.base}.{self.nlab}"
 
     def start_label(self, lab: str):
         self.lines.append(f"{lab}:")
         self.label = lab
 
     def ptr(self, off: int) -> str:
-        """Pointer to a state field, computed once per block in the entry block."""
-        p = self.field_ptrs.get(off)
-        if p is None:
-            p = self.field_ptrs[off] = f"%f{off}"
-            self.prologue.append(f"  {p} = getelementptr i8, ptr %s, i64 {off}")
-        return p
-
-    def base_ptr(self, name: str, off: int) -> str:
-        """%tlb / %hfn: loaded once per block, only if the block uses them."""
-        if name not in self.field_ptrs:
-            self.field_ptrs[name] = name
-            self.prologue.append(f"  %{name} = load ptr, ptr {self.ptr(off)}, align 8")
-        return "%" + name
+        """Pointer to a state field, computed where it is used."""
+        if off == 0:
+            return "%s"
+        n = self.tmp
+        self.tmp = n + 1
+        self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}")
+        return f"%{n}"
 
     def ld(self, off: int, bits: int) -> V:
         p = self.ptr(off)
@@ -156,16 +162,19 @@ class LlvmEmitter(Emitter):
         self.emit(f"store i{bits} {_c(val, bits)}, ptr {p}, align {max(bits // 8, 1)}")
 
     def op(self, text: str, bits: int) -> V:
+        n = f"%{self.tmp}"
         self.tmp += 1
-        n = f"%t{self.tmp}"
         self.lines.append(f"  {n} = {text}")
         return V(n, bits)
 
     def sync(self):
         """Make PC and the instruction count exact before a runtime helper call."""
         self.st(OFF_PC, self.pc, 64)
-        ic = self.op(f"add i64 %ic0, {self.index}", 64)
-        self.st(OFF_ICOUNT, ic, 64)
+        self.st(OFF_ICOUNT, self.icount_here(), 64)
+
+    def icount_here(self):
+        """The instruction count before the current instruction."""
+        return self.op(f"add i64 {self.ic0.n}, {self.index}", 64) if self.index else self.ic0
 
     def flush(self):
         """Write back deferred register/flag values (a sync point)."""
@@ -399,52 +408,57 @@ class LlvmEmitter(Emitter):
     def _tlb_lookup(self, addr, size, write, align):
         """The inline soft-TLB probe; returns (hit i1, host pointer value).
 
+        The TLB is an array inside the state struct: entry i at
+        ``%s + OFF_TLB + 32 * i`` holds the read tag, the write tag and the
+        addend (host address minus guest page address, as a pointer).
         Hit when the entry's tag equals the page of the access's *last* byte
         (so an access running into the next page misses), or, when alignment
         is required, the address masked with PAGE_MASK | (size - 1) (so a
         misaligned access misses and the slow path raises the fault)."""
         a = _c(addr, 64)
-        self.tmp += 1
-        t = f"%m{self.tmp}_"                   # one template: this runs for every access
-        tlb = self.base_ptr("tlb", OFF_TLB)
+        n = self.tmp
         if align and size > 1:
-            key = f"  {t}k = and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}"
+            key = f"  %{n + 5} = and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}\n"
+            k = n + 5
         elif size > 1:
-            key = f"  {t}l = add i64 {a}, {size - 1}\n  {t}k = and i64 {t}l, {_c(PAGE_MASK, 64)}"
+            key = f"  %{n + 5} = add i64 {a}, {size - 1}\n  %{n + 6} = and i64 %{n + 5}, {_c(PAGE_MASK, 64)}\n"
+            k = n + 6
         else:
-            key = f"  {t}k = and i64 {a}, {_c(PAGE_MASK, 64)}"
-        tagp = f"{t}w" if write else f"{t}e"
+            key = f"  %{n + 5} = and i64 {a}, {_c(PAGE_MASK, 64)}\n"
+            k = n + 5
+        self.tmp = k + 5
         self.lines.append(
-            f"  {t}o = lshr i64 {a}, {PAGE_BITS - 5}\n"
-            f"  {t}i = and i64 {t}o, {(TLB_ENTRIES - 1) << 5}\n"
-            f"  {t}e = getelementptr i8, ptr {tlb}, i64 {t}i\n"
-            + (f"  {t}w = getelementptr i8, ptr {t}e, i64 8\n" if write else "")
-            + f"  {t}g = load i64, ptr {tagp}, align 8\n"
-            f"{key}\n"
-            f"  {t}h = icmp eq i64 {t}g, {t}k\n"
-            f"  {t}a = getelementptr i8, ptr {t}e, i64 16\n"
-            f"  {t}d = load i64, ptr {t}a, align 8\n"
-            f"  {t}x = add i64 {a}, {t}d\n"
-            f"  {t}p = inttoptr i64 {t}x to ptr")
-        hit, hp = V(f"{t}h", 1), V(f"{t}p", 64)
-        return hit, hp
+            f"  %{n} = lshr i64 {a}, {PAGE_BITS - 5}\n"
+            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << 5}\n"
+            f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
+            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 8 if write else OFF_TLB}\n"
+            f"  %{n + 4} = load i64, ptr %{n + 3}, align 8\n"
+            f"{key}"
+            f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
+            f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 16}\n"
+            f"  %{k + 3} = load ptr, ptr %{k + 2}, align 8\n"
+            f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {a}")
+        return V(f"%{k + 1}", 1), V(f"%{k + 4}", 64)
 
-    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0, then=None):
-        """Call the runtime; a non-zero status leaves the block through %exc
-        (the runtime has then set PC and the instruction count from the last
-        two arguments).  The caller has flushed deferred state.  ``then`` is
-        the label to continue at (default: a new one, started here)."""
+    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0, then=None) -> V:
+        """Call the runtime.  It returns a pointer: for memory accesses where
+        the access goes (the helper_ret word), null when the instruction
+        raised an exception, which leaves the block through %exc (the
+        runtime has then set PC and the instruction count from the last two
+        arguments).  The caller has flushed deferred state.  ``then`` is the
+        label to continue at (default: a new one, started here)."""
         if hid == HELPER_CALL:
             self.sync()
-        ic = self.op(f"add i64 %ic0, {self.index}", 64) if self.index else V("%ic0", 64)
-        st = self.op(f"call i64 {self.base_ptr('hfn', OFF_HELPER_FN)}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, "
-                     f"i64 {_c(a1, 64)}, i64 {_c(a2, 64)}, i64 {_c(a3, 64)}, i64 {_c(self.pc, 64)}, i64 {ic.n})", 64)
-        ok = self.cmp("eq", st, 0, 64)
+        ic = self.icount_here()
+        fn = self.op(f"load ptr, ptr {self.ptr(OFF_HELPER_FN)}, align 8", 64)
+        r = self.op(f"call ptr {fn.n}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
+                    f"i64 {_c(a2, 64)}, i64 {_c(a3, 64)}, i64 {_c(self.pc, 64)}, i64 {ic.n})", 64)
+        ok = self.op(f"icmp ne ptr {r.n}, null", 1)
         cont = then or self.new_label("ok")
         self.emit(f"br i1 {ok.n}, label %{cont}, label %exc")
-        self.uses_exc = True
         if then is None:
             self.start_label(cont)
+        return r
 
     def _access(self, addr, size, acc, write, slow_args):
         """Soft-TLB probe, slow path through the runtime, and the pointer the
@@ -457,9 +471,9 @@ class LlvmEmitter(Emitter):
         probe, slow, cont = self.label, self.new_label("slow"), self.new_label("cont")
         self.emit(f"br i1 {hit.n}, label %{cont}, label %{slow}")
         self.start_label(slow)
-        self._call_helper(*slow_args, then=cont)
+        r = self._call_helper(*slow_args, then=cont)
         self.start_label(cont)
-        return self.op(f"phi ptr [ {hp.n}, %{probe} ], [ {self.ptr(OFF_HELPER_RET)}, %{slow} ]", 64)
+        return self.op(f"phi ptr [ {hp.n}, %{probe} ], [ {r.n}, %{slow} ]", 64)
 
     def load(self, addr, size, acc=0, isv=None):
         bits = size * 8
@@ -546,9 +560,8 @@ class LlvmEmitter(Emitter):
             self.st(OFF_EXC["far"], far, 64)
         self.st(OFF_EXC["flags"], return_offset << 8 | int(far is not None), 64)
         self.st(OFF_PC, self.pc, 64)
-        self.st(OFF_ICOUNT, self.op(f"add i64 %ic0, {self.index}", 64) if self.index else V("%ic0", 64), 64)
+        self.st(OFF_ICOUNT, self.icount_here(), 64)
         self.emit("br label %exc")
-        self.uses_exc = True
 
     def exception(self, ec, iss, return_offset=0):
         self._raise(ec, iss, return_offset)
