@@ -69,7 +69,7 @@ def cmd_decode(args) -> int:
         insn = decode(word)
         dis = next(cs.disasm(word.to_bytes(4, "little"), 0), None)
         text = f"{dis.mnemonic} {dis.op_str}" if dis else "(capstone: invalid)"
-        print(f"{word:08x}  {insn.name:<16} {text:<32} {dict(insn.f)}")
+        print(f"{word:08x}  {insn.name:<16} {text:<32} {vars(insn.f)}")
     return 0
 
 

@@ -30,16 +30,24 @@ class Insn:
         return f"Insn({self.name}, {self.word:#010x}, {self.f})"
 
 
-class Fields(dict):
-    """Field values; readable as attributes (``f.Rd``)."""
+class Fields:
+    """Field values as plain attributes (``f.Rd``; ``vars(f)`` is the dict).
+    Instances are made by ``_fields`` around the extractor's dict: attribute
+    reads are then ordinary instance-dict reads, the fastest Python has."""
 
-    __slots__ = ()
+    def __repr__(self) -> str:
+        return f"Fields({self.__dict__})"
 
-    def __getattr__(self, k):
-        try:
-            return self[k]
-        except KeyError:
-            raise AttributeError(k) from None
+    def __eq__(self, other):
+        return isinstance(other, Fields) and self.__dict__ == other.__dict__
+
+    __hash__ = None
+
+
+def _fields(d: dict, _new=object.__new__, _cls=Fields) -> Fields:
+    f = _new(_cls)
+    f.__dict__ = d
+    return f
 
 
 class Row:
@@ -67,11 +75,11 @@ class Row:
         self.mask, self.value, self.fields = mask, value, flds
         # Generated extractor: one expression per field, no loops at decode time.
         body = ", ".join(f"{n!r}: (w >> {s}) & {(1 << wd) - 1:#x}" for n, s, wd in flds)
-        self.extract = eval(f"lambda w: Fields({{{body}}})", {"Fields": Fields})
+        self.extract = eval(f"lambda w: _fields({{{body}}})", {"_fields": _fields})
         self.check = None
         if constraint:
             names = ", ".join(n for n, _, _ in flds)
-            src = f"lambda f: (lambda {names}: {constraint})(**f)"
+            src = f"lambda f: (lambda {names}: {constraint})(**f.__dict__)"
             self.check = eval(src, {"decode_bit_masks": F.decode_bit_masks})
 
     def __repr__(self) -> str:
@@ -95,7 +103,9 @@ def _build_buckets():
 
 _BUCKETS = _build_buckets()
 UNDEF_NAME = "UNDEF"
-_EMPTY = Fields()
+_EMPTY = _fields({})
+_CACHE: dict = {}            # word -> Insn (decoding is a pure function of the word)
+_CACHE_MAX = 1 << 16
 
 
 def match(word: int):
@@ -108,9 +118,19 @@ def match(word: int):
     return None, None
 
 
-def decode(word: int) -> Insn:
+def decode_uncached(word: int) -> Insn:
     word &= 0xFFFFFFFF
     row, f = match(word)
-    if row is None:
-        return Insn(UNDEF_NAME, word, _EMPTY)
-    return Insn(row.name, word, f)
+    return Insn(UNDEF_NAME, word, _EMPTY) if row is None else Insn(row.name, word, f)
+
+
+def decode(word: int) -> Insn:
+    """The instruction ``word`` encodes (shared, read-only: do not modify)."""
+    insn = _CACHE.get(word)
+    if insn is not None:
+        return insn
+    insn = decode_uncached(word)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[word] = insn
+    return insn

@@ -56,8 +56,7 @@ HELPER_FNS = [getattr(H, n) for n in HELPER_NAMES]
 HELPER_ARITY = [len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS]
 
 HELPER_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
-                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
-                                ctypes.c_uint64)
+                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64)   # (s, info, a, b, c, pc)
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
 BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)
 
@@ -369,37 +368,57 @@ class JitEngine:
             self.invalidate_all()
 
     # -- the helper callback (native code -> Python) --------------------------------
-    def _helper(self, sptr, kind, a0, a1, a2, a3, pc, icount):
-        """Runtime entry from generated code.  Returns the address of the
-        helper_ret word (where a slow-path load finds its value), or 0 when
-        the instruction at ``pc`` raised an exception (then PC and the count
-        are set so that the block can simply return EXIT_EXCEPTION)."""
+    def _helper(self, sptr, info, a, b, c, pc):
+        """Runtime entry from generated code (see ``LlvmEmitter._call_helper``).
+        Returns the address of the helper_ret words (where a slow-path load
+        finds its value), or 0 when the instruction at ``pc`` raised an
+        exception (then PC and the count are set so that the block can
+        simply return EXIT_EXCEPTION)."""
         cpu = self.cpu
+        s = self.state
+        kind = info & 0xFF
         try:
-            if kind == E.HELPER_MEM_READ:
-                v = cpu.read(a0, a1, a2, E.unpack_isv(a3))
-                self.state.helper_ret = v
-                self._fill_tlb(a0, False)
-            elif kind == E.HELPER_MEM_WRITE:
-                cpu.write(a0, a1 & 0xFF, a2, a1 >> 8, E.unpack_isv(a3))
-                self._fill_tlb(a0, True)
-            elif kind == E.HELPER_CALL:
-                args = (a1, a2, a3)[:HELPER_ARITY[a0]]
-                r = HELPER_FNS[a0](cpu, *args)
-                self.state.helper_ret = (r or 0) & M64
-                self.state.ctx = cpu.compute_ctx()
+            if kind == E.HELPER_CALL:
+                hid = info >> 8 & 0xFF
+                r = HELPER_FNS[hid](cpu, *(a, b, c)[:HELPER_ARITY[hid]])
+                s.helper_ret = (r or 0) & M64
+                s.ctx = cpu.compute_ctx()
                 if cpu.halted:
-                    self.state.pending |= PENDING_HALT
+                    s.pending |= PENDING_HALT
+                return self.helper_ret_addr
+            size, acc = info >> 8 & 0xFF, info >> 16 & 0xFF
+            if kind == E.HELPER_MEM_READ:
+                s.helper_ret = cpu.read(a, size, acc, E.unpack_isv(info >> 24 & 0xFFFF))
+                self._fill_tlb(a, False)
+            elif kind == E.HELPER_MEM_WRITE:
+                cpu.write(a, size, b, acc, E.unpack_isv(info >> 24 & 0xFFFF))
+                self._fill_tlb(a, True)
+            elif kind == E.HELPER_MEM_READ_PAIR:
+                v1 = cpu.read(a, size, acc)
+                v2 = cpu.read((a + size) & M64, size, acc)
+                if size == 8:
+                    s.helper_ret, s.helper_ret2 = v1, v2
+                else:
+                    s.helper_ret = v1 | v2 << 8 * size
+                self._fill_tlb(a, False)
+            elif kind == E.HELPER_MEM_WRITE_PAIR:
+                cpu.write(a, size, b, acc)
+                cpu.write((a + size) & M64, size, c, acc)
+                self._fill_tlb(a, True)
+            else:
+                raise RuntimeError(f"unknown helper kind {kind}")
             return self.helper_ret_addr
         except GuestException as exc:
             self.exc = exc
-            self.state.pc, self.state.icount = pc, icount
+            s.pc = pc
+            s.icount += info >> 40          # exact for helpers already; memory: + index in block
             return 0
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
-            self.state.pending |= PENDING_HALT
-            self.state.pc, self.state.icount = pc, icount
+            s.pending |= PENDING_HALT
+            s.pc = pc
+            s.icount += info >> 40
             return 0
 
     # -- translation ------------------------------------------------------------------
@@ -471,7 +490,9 @@ class JitEngine:
     def _compile(self, batch, opt: int | None = None) -> dict:
         L = self.llvm
         hot = opt is not None and opt != L.opt
-        text = module_text(batch, L.triple, L.layout, 0 if hot else self.hot_threshold)
+        # Cut blocks (run once, to end a budget exactly) do not count towards the hot tier.
+        counted = not hot and batch[0].limit == MAX_BLOCK_INSNS
+        text = module_text(batch, L.triple, L.layout, self.hot_threshold if counted else 0)
         h = hashlib.sha256(f"{opt}\n{text}".encode()).digest()
         linked = L.module(h)
         if linked is None:
@@ -588,8 +609,12 @@ class JitEngine:
             s.ctx = cpu.compute_ctx()
             r = self.dispatch(self.sptr)
             if r == E.EXIT_BUDGET and s.budget > s.icount and not s.pending:
-                # the next block is longer than what is left: run one cut to fit
-                # (blocks also leave with EXIT_BUDGET when an event is pending)
+                # A block left at its entry with budget left and nothing pending:
+                # it has just become hot if it fits, else run one cut to fit.
+                t = self.translations.get((s.pc, s.ctx, MAX_BLOCK_INSNS))
+                if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
+                    self.tier_up(s.pc, s.ctx)
+                    continue
                 t = self._translation(s.pc, s.ctx, s.budget - s.icount)
                 if t is None:
                     return self._untranslatable()
@@ -607,9 +632,6 @@ class JitEngine:
                 continue                       # stale chains left, or hot code to swap in: carry on
             if r == E.EXIT_BUDGET:
                 return "budget", None
-            if r == E.EXIT_HOT:
-                self.tier_up(s.pc, s.ctx)
-                continue
             if r == E.EXIT_NOTRANS:
                 t = self._translation(s.pc, s.ctx, MAX_BLOCK_INSNS)
                 if t is None:

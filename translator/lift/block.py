@@ -16,7 +16,8 @@ blocks compiles in about two thirds of the time of 64 functions.)  Block
 
 so that every block, entered from the dispatcher or chained, stops at the
 budget with an exact count and leaves native code at a block boundary when
-an event is pending.  Exits to a statically known PC *chain*: they store the
+an event is pending (tier-0 blocks also leave there, once, when they become
+hot).  Exits to a statically known PC *chain*: they store the
 PC and branch to that block's label (``module_text`` turns labels of blocks
 outside the module into ``ret`` stubs back to the dispatcher).
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 from ..decode import decode
 from ..semantics import lookup
 from .emitter import (LlvmEmitter, V, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
-                      EXIT_BUDGET, EXIT_EXCEPTION, EXIT_HOT, PAGE_BITS, ENTRY_VALUES)
+                      EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS, ENTRY_VALUES)
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -84,11 +85,9 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
             f"  %{b + 7} = sub i64 %{b + 3}, %{b + 6}",            # < 0: the block does not fit
             f"  %{b + 8} = lshr i64 %{b + 7}, 63",
             f"  %{b + 9} = or i64 %{b + 8}, %{b + 5}",
+            "  ;COUNT",                                            # tier 0: see module_text
             f"  %{b + 10} = icmp ne i64 %{b + 9}, 0",
-            f"  br i1 %{b + 10}, label %leave, label %C{b}",
-            f"C{b}:",
-            "  ;COUNT",
-            f"  br label %B{b}",
+            f"  br i1 %{b + 10}, label %leave, label %B{b}",
             f"B{b}:"]
     assert ENTRY_VALUES == 11
     e.st(OFF_ICOUNT, V(f"%{b + 6}", 64), 64)
@@ -145,9 +144,9 @@ declare {i64, i1} @llvm.ssub.with.overflow.i64(i64, i64)
 def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str:
     """The LLVM module for a batch of blocks lifted in this order (each from
     the previous one's ``next_base``).  With ``hot_threshold`` (tier 0)
-    each block counts its executions and returns EXIT_HOT once when the
-    count reaches the threshold, so that the runtime can recompile the
-    module at a higher optimisation level."""
+    each block counts its executions and leaves once, without executing,
+    when the count reaches the threshold, so that the runtime can recompile
+    the module at a higher optimisation level."""
     used = set()
     for b in blocks:
         used |= b.globals_used
@@ -169,17 +168,22 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
         have.add(b.pc)
         targets.update(b.chains)
         if hot_threshold:
-            parts.append(b.ir.replace("  ;COUNT", f"  %hc{k} = load i64, ptr @n{k}, align 8\n"
-                                                  f"  %hd{k} = add i64 %hc{k}, 1\n"
-                                                  f"  store i64 %hd{k}, ptr @n{k}, align 8\n"
-                                                  f"  %hh{k} = icmp eq i64 %hd{k}, {hot_threshold}\n"
-                                                  f"  br i1 %hh{k}, label %becomehot, label %H{k}\n"
-                                                  f"H{k}:", 1))
+            # Count executions; the one that reaches the threshold leaves
+            # (like a budget exit, but with the budget sufficient: that is how
+            # the runtime tells it apart) so that the module can tier up.
+            n = b.base + 9
+            parts.append(b.ir.replace(f"  ;COUNT\n  %{n + 1} = icmp ne i64 %{n}, 0",
+                                      f"  %hc{k} = load i64, ptr @n{k}, align 8\n"
+                                      f"  %hd{k} = add i64 %hc{k}, 1\n"
+                                      f"  store i64 %hd{k}, ptr @n{k}, align 8\n"
+                                      f"  %hh{k} = icmp eq i64 %hd{k}, {hot_threshold}\n"
+                                      f"  %hz{k} = zext i1 %hh{k} to i64\n"
+                                      f"  %hx{k} = or i64 %{n}, %hz{k}\n"
+                                      f"  %{n + 1} = icmp ne i64 %hx{k}, 0", 1))
         else:
             parts.append(b.ir)
     # Exits to blocks outside the module return to the dispatcher (PC is stored).
     for pc in sorted(targets - have):
         parts.append(f"{label(pc)}:\n  ret i64 0")
-    parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n"
-                 f"becomehot:\n  ret i64 {EXIT_HOT}\n}}")
+    parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n}}")
     return "\n".join(parts) + "\n"

@@ -50,12 +50,12 @@ OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
 EXIT_OK = 0            # (block) continue with the next block
 EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
 EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
-EXIT_BUDGET = 3        # instruction budget reached (or too close for this block)
+EXIT_BUDGET = 3        # (at block entry, nothing executed) the block does not fit in the
+                       # budget, or an event is pending, or (tier 0) the block became hot
 EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
-EXIT_HOT = 5           # (tier 0 block, at entry, nothing executed) the block became hot
 
 # Helper-call ids (translator/jit.py dispatches on them)
-HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL = 0, 1, 2
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR = range(5)
 
 ENTRY_VALUES = 11         # value numbers of a block's entry sequence (block.py)
 
@@ -81,13 +81,16 @@ class V:
 
 def _c(x, bits):
     """Operand text for a value or a constant of width ``bits``."""
-    if isinstance(x, V):
+    if x.__class__ is V:
         return x.n
     x &= M[bits]
     if bits > 1 and x >> (bits - 1):         # print negatives for readability/parse
         x -= 1 << bits
     return str(x)
 
+
+_ALIGN = {1: 1, 8: 1, 16: 2, 32: 4, 64: 8, 128: 16}
+_PAGE_MASK_S = _c(PAGE_MASK, 64)
 
 CRC_GLOBALS = {"crc32": CRC32_TABLE, "crc32c": CRC32C_TABLE}
 
@@ -120,7 +123,9 @@ class LlvmEmitter(Emitter):
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
         self.label = f"B{base}"                  # block.py opens the body with this label
-        self.cache: dict = {}        # ("x", n) -> [V64, dirty]; "n"/"z"/"c"/"v" -> [i1, dirty]
+        self.cache: dict = {}        # register n -> V64; "n"/"z"/"c"/"v" -> i1 value
+        self.dirty: dict = {}        # keys of ``cache`` not yet written back (a dict: ordered)
+        self.align_all = bool(ctx_flags.get("align_all", False))
         self.zext_of: dict = {}      # name of zext(x) -> x (so trunc(zext(x)) is x)
         self.notof: dict = {}        # name of a NOT(b) value -> b (for AddWithCarry(a, NOT(b), 1))
 
@@ -152,14 +157,25 @@ class LlvmEmitter(Emitter):
         return f"%{n}"
 
     def ld(self, off: int, bits: int) -> V:
-        p = self.ptr(off)
-        v = self.t(bits)
-        self.emit(f"{v.n} = load i{bits}, ptr {p}, align {max(bits // 8, 1)}")
-        return v
+        n = self.tmp
+        if off:
+            self.tmp = n + 2
+            self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
+                              f"  %{n + 1} = load i{bits}, ptr %{n}, align {_ALIGN[bits]}")
+            return V(f"%{n + 1}", bits)
+        self.tmp = n + 1
+        self.lines.append(f"  %{n} = load i{bits}, ptr %s, align {_ALIGN[bits]}")
+        return V(f"%{n}", bits)
 
     def st(self, off: int, val, bits: int):
-        p = self.ptr(off)
-        self.emit(f"store i{bits} {_c(val, bits)}, ptr {p}, align {max(bits // 8, 1)}")
+        v = val.n if val.__class__ is V else _c(val, bits)
+        if off:
+            n = self.tmp
+            self.tmp = n + 1
+            self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
+                              f"  store i{bits} {v}, ptr %{n}, align {_ALIGN[bits]}")
+        else:
+            self.lines.append(f"  store i{bits} {v}, ptr %s, align {_ALIGN[bits]}")
 
     def op(self, text: str, bits: int) -> V:
         n = f"%{self.tmp}"
@@ -177,14 +193,16 @@ class LlvmEmitter(Emitter):
         return self.op(f"add i64 {self.ic0.n}, {self.index}", 64) if self.index else self.ic0
 
     def flush(self):
-        """Write back deferred register/flag values (a sync point)."""
-        for key, ent in self.cache.items():
-            if ent[1]:
-                if isinstance(key, tuple):
-                    self.st(OFF_X + 8 * key[1], ent[0], 64)
+        """Write back deferred register/flag values (a sync point).  Flags
+        are stored as i1: one byte holding 0 or 1, the state's format."""
+        if self.dirty:
+            cache = self.cache
+            for key in self.dirty:
+                if key.__class__ is int:
+                    self.st(OFF_X + 8 * key, cache[key], 64)
                 else:
-                    self.st(OFF_FLAGS[key], self.zext(ent[0], 1, 8), 8)
-                ent[1] = False
+                    self.st(OFF_FLAGS[key], cache[key], 1)
+            self.dirty.clear()
 
     # -- registers ------------------------------------------------------------
     def rx(self, n, bits=64):
@@ -193,36 +211,33 @@ class LlvmEmitter(Emitter):
         return self.rsp(n, bits)
 
     def rsp(self, n, bits=64):
-        ent = self.cache.get(("x", n))
-        if ent is None:
-            v = self.ld(OFF_X + 8 * n, 64)
-            self.cache[("x", n)] = [v, False]
-        else:
-            v = ent[0]
-        return self.trunc(v, 64, bits)
+        v = self.cache.get(n)
+        if v is None:
+            v = self.cache[n] = self.ld(OFF_X + 8 * n, 64)
+        return v if bits == 64 else self.trunc(v, 64, bits)
 
     def wx(self, n, v, bits=64):
         if n != 31:
             self.wsp(n, v, bits)
 
     def wsp(self, n, v, bits=64):
-        self.cache[("x", n)] = [self.zext(v, bits, 64) if bits != 64 else v, True]
+        self.cache[n] = self.zext(v, bits, 64) if bits != 64 else v
+        self.dirty[n] = True
 
     # -- flags ----------------------------------------------------------------
     def _flag(self, k):
-        ent = self.cache.get(k)
-        if ent is None:
-            v = self.trunc(self.ld(OFF_FLAGS[k], 8), 8, 1)
-            self.cache[k] = [v, False]
-            return v
-        return ent[0]
+        v = self.cache.get(k)
+        if v is None:
+            v = self.cache[k] = self.ld(OFF_FLAGS[k], 1)
+        return v
 
     def nzcv(self):
         return tuple(self._flag(k) for k in "nzcv")
 
     def set_nzcv(self, n, z, c, v):
-        for k, val in zip("nzcv", (n, z, c, v)):
-            self.cache[k] = [val, True]
+        cache, dirty = self.cache, self.dirty
+        cache["n"], cache["z"], cache["c"], cache["v"] = n, z, c, v
+        dirty["n"] = dirty["z"] = dirty["c"] = dirty["v"] = True
 
     def cond(self, cond):
         base = cond >> 1
@@ -405,30 +420,73 @@ class LlvmEmitter(Emitter):
         return acc
 
     # -- memory ---------------------------------------------------------------------
-    def _tlb_lookup(self, addr, size, write, align):
-        """The inline soft-TLB probe; returns (hit i1, host pointer value).
+    def _call_helper(self, info, a=0, b=0, c=0, then=None) -> V:
+        """Call the runtime: ``helper_fn(s, info, a, b, c, pc)`` (six
+        arguments: all in host registers).  ``info`` packs the kind, the
+        access size or helper id, access flags, syndrome hint, and how many
+        instructions of this block precede this one (the state's count is
+        the block's entry count until the block ends: see ``helper``).  It
+        returns a pointer: for memory accesses where the access goes (the
+        helper_ret words), null when the instruction raised an exception,
+        which leaves the block through %exc (the runtime has then set PC and
+        the count).  The caller has flushed deferred state.  ``then`` is the
+        label to continue at (default: a new one, started here)."""
+        n = self.tmp
+        self.tmp = n + 4
+        cont = then or self.new_label("ok")
+        self.lines.append(
+            f"  %{n} = getelementptr i8, ptr %s, i64 {OFF_HELPER_FN}\n"
+            f"  %{n + 1} = load ptr, ptr %{n}, align 8\n"
+            f"  %{n + 2} = call ptr %{n + 1}(ptr %s, i64 {info}, i64 {_c(a, 64)}, i64 {_c(b, 64)}, "
+            f"i64 {_c(c, 64)}, i64 {_c(self.pc, 64)})\n"
+            f"  %{n + 3} = icmp ne ptr %{n + 2}, null\n"
+            f"  br i1 %{n + 3}, label %{cont}, label %exc")
+        if then is None:
+            self.start_label(cont)
+        return V(f"%{n + 2}", 64)
+
+    def _access(self, addr, size, acc, write, kind, a, b=0, c=0, isv=None, span=0):
+        """The inline soft-TLB probe, the slow path through the runtime, and
+        the pointer the access goes to: the host address on a hit; after a
+        slow path, the helper_ret scratch words (a load reads the value the
+        runtime put there; a store lands there harmlessly, the runtime
+        having done it).  ``span``: bytes covered when more than ``size``
+        (pairs).
 
         The TLB is an array inside the state struct: entry i at
         ``%s + OFF_TLB + 32 * i`` holds the read tag, the write tag and the
-        addend (host address minus guest page address, as a pointer).
-        Hit when the entry's tag equals the page of the access's *last* byte
-        (so an access running into the next page misses), or, when alignment
-        is required, the address masked with PAGE_MASK | (size - 1) (so a
-        misaligned access misses and the slow path raises the fault)."""
-        a = _c(addr, 64)
+        addend (host address minus guest page address, as a pointer).  Hit
+        when the entry's tag equals the page of the access's *last* byte (so
+        an access running into the next page misses), or, when alignment is
+        required, the address masked with PAGE_MASK | (size - 1) (so a
+        misaligned access misses and the slow path raises the fault; for a
+        pair, the second element's address, which also catches a pair
+        running into the next page).  One template: this runs for every
+        access."""
+        self.flush()
+        align = acc & ACC_ALIGN or self.align_all
+        if not span:
+            span = size
+        A = addr.n if addr.__class__ is V else _c(addr, 64)
         n = self.tmp
-        if align and size > 1:
-            key = f"  %{n + 5} = and i64 {a}, {_c(PAGE_MASK | (size - 1), 64)}\n"
+        if align and span > size:
+            key = f"  %{n + 5} = add i64 {A}, {size}\n  %{n + 6} = and i64 %{n + 5}, {_c(PAGE_MASK | (size - 1), 64)}\n"
+            k = n + 6
+        elif align and size > 1:
+            key = f"  %{n + 5} = and i64 {A}, {_c(PAGE_MASK | (size - 1), 64)}\n"
             k = n + 5
-        elif size > 1:
-            key = f"  %{n + 5} = add i64 {a}, {size - 1}\n  %{n + 6} = and i64 %{n + 5}, {_c(PAGE_MASK, 64)}\n"
+        elif span > 1:
+            key = f"  %{n + 5} = add i64 {A}, {span - 1}\n  %{n + 6} = and i64 %{n + 5}, {_PAGE_MASK_S}\n"
             k = n + 6
         else:
-            key = f"  %{n + 5} = and i64 {a}, {_c(PAGE_MASK, 64)}\n"
+            key = f"  %{n + 5} = and i64 {A}, {_PAGE_MASK_S}\n"
             k = n + 5
-        self.tmp = k + 5
+        self.tmp = k + 10
+        self.nlab += 1
+        lab = f"{self.base}.{self.nlab}"
+        info = kind | size << 8 | acc << 16 | _isv_code(isv) << 24 | self.index << 40
         self.lines.append(
-            f"  %{n} = lshr i64 {a}, {PAGE_BITS - 5}\n"
+            f"  %{n} = lshr i64 {A}, {PAGE_BITS - 5}\n"
             f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << 5}\n"
             f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
             f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 8 if write else OFF_TLB}\n"
@@ -437,55 +495,46 @@ class LlvmEmitter(Emitter):
             f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
             f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 16}\n"
             f"  %{k + 3} = load ptr, ptr %{k + 2}, align 8\n"
-            f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {a}")
-        return V(f"%{k + 1}", 1), V(f"%{k + 4}", 64)
-
-    def _call_helper(self, hid, a0=0, a1=0, a2=0, a3=0, then=None) -> V:
-        """Call the runtime.  It returns a pointer: for memory accesses where
-        the access goes (the helper_ret word), null when the instruction
-        raised an exception, which leaves the block through %exc (the
-        runtime has then set PC and the instruction count from the last two
-        arguments).  The caller has flushed deferred state.  ``then`` is the
-        label to continue at (default: a new one, started here)."""
-        if hid == HELPER_CALL:
-            self.sync()
-        ic = self.icount_here()
-        fn = self.op(f"load ptr, ptr {self.ptr(OFF_HELPER_FN)}, align 8", 64)
-        r = self.op(f"call ptr {fn.n}(ptr %s, i64 {hid}, i64 {_c(a0, 64)}, i64 {_c(a1, 64)}, "
-                    f"i64 {_c(a2, 64)}, i64 {_c(a3, 64)}, i64 {_c(self.pc, 64)}, i64 {ic.n})", 64)
-        ok = self.op(f"icmp ne ptr {r.n}, null", 1)
-        cont = then or self.new_label("ok")
-        self.emit(f"br i1 {ok.n}, label %{cont}, label %exc")
-        if then is None:
-            self.start_label(cont)
-        return r
-
-    def _access(self, addr, size, acc, write, slow_args):
-        """Soft-TLB probe, slow path through the runtime, and the pointer the
-        access goes to: the host address on a hit; after a slow path, the
-        helper_ret scratch word (a load reads the value the runtime put
-        there; a store lands there harmlessly, the runtime having done it)."""
-        self.flush()
-        align = bool(acc & ACC_ALIGN) or self.ctx.get("align_all", False)
-        hit, hp = self._tlb_lookup(addr, size, write, align)
-        probe, slow, cont = self.label, self.new_label("slow"), self.new_label("cont")
-        self.emit(f"br i1 {hit.n}, label %{cont}, label %{slow}")
-        self.start_label(slow)
-        r = self._call_helper(*slow_args, then=cont)
-        self.start_label(cont)
-        return self.op(f"phi ptr [ {hp.n}, %{probe} ], [ {r.n}, %{slow} ]", 64)
+            f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"
+            f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\n"
+            f"slow{lab}:\n"
+            f"  %{k + 5} = getelementptr i8, ptr %s, i64 {OFF_HELPER_FN}\n"
+            f"  %{k + 6} = load ptr, ptr %{k + 5}, align 8\n"
+            f"  %{k + 7} = call ptr %{k + 6}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, i64 {_c(c, 64)}, "
+            f"i64 {_c(self.pc, 64)})\n"
+            f"  %{k + 8} = icmp ne ptr %{k + 7}, null\n"
+            f"  br i1 %{k + 8}, label %cont{lab}, label %exc\n"
+            f"cont{lab}:\n"
+            f"  %{k + 9} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 7}, %slow{lab} ]")
+        self.label = f"cont{lab}"
+        return V(f"%{k + 9}", 64)
 
     def load(self, addr, size, acc=0, isv=None):
         bits = size * 8
-        p = self._access(addr, size, acc, False, (HELPER_MEM_READ, addr, size, acc, _isv_code(isv)))
+        p = self._access(addr, size, acc, False, HELPER_MEM_READ, addr, isv=isv)
         return self.op(f"load i{bits}, ptr {p.n}, align 1", bits)
 
     def store(self, addr, value, size, acc=0, isv=None):
         bits = size * 8
         value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
-        p = self._access(addr, size, acc, True,
-                         (HELPER_MEM_WRITE, addr, size | acc << 8, self.zext(value, bits, 64), _isv_code(isv)))
+        p = self._access(addr, size, acc, True, HELPER_MEM_WRITE, addr, self.zext(value, bits, 64), isv=isv)
         self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1")
+
+    def load_pair(self, addr, size, acc=0):
+        """One probe for both elements; the slow path does both accesses."""
+        bits = size * 8
+        p = self._access(addr, size, acc, False, HELPER_MEM_READ_PAIR, addr, span=2 * size)
+        v1 = self.op(f"load i{bits}, ptr {p.n}, align 1", bits)
+        q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
+        return v1, self.op(f"load i{bits}, ptr {q.n}, align 1", bits)
+
+    def store_pair(self, addr, v1, v2, size, acc=0):
+        bits = size * 8
+        p = self._access(addr, size, acc, True, HELPER_MEM_WRITE_PAIR, addr, self.zext(v1, bits, 64),
+                         self.zext(v2, bits, 64), span=2 * size)
+        self.emit(f"store i{bits} {_c(v1, bits)}, ptr {p.n}, align 1")
+        q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
+        self.emit(f"store i{bits} {_c(v2, bits)}, ptr {q.n}, align 1")
 
     def check_align(self, addr, size, write):
         self.flush()
@@ -575,10 +624,13 @@ class LlvmEmitter(Emitter):
         self.exception(0, 0)
 
     def helper(self, name, *args):
-        hid = self.helper_ids[name]
-        args = list(args) + [0] * (3 - len(args))
+        """A runtime helper sees exact PC and count; afterwards the count in
+        the state goes back to the block's entry value (so that slow paths
+        can name their instruction by its index in the block)."""
         self.flush()
-        self._call_helper(HELPER_CALL, hid, *args)
+        self.sync()
+        self._call_helper(HELPER_CALL | self.helper_ids[name] << 8, *args)
+        self.st(OFF_ICOUNT, self.ic0, 64)
         self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
 

@@ -12,6 +12,13 @@ def add_sub(e, bits, sub, setflags, a, b, rd, d_is_sp, carry=None):
     Register 31 as destination is SP when ``d_is_sp`` and flags are not set,
     else the zero register.
     """
+    if sub and carry is None and not setflags:
+        r = e.sub(a, b, bits)                  # a + NOT(b) + 1, as one subtraction
+        if d_is_sp:
+            e.wsp(rd, r, bits)
+        else:
+            e.wx(rd, r, bits)
+        return
     if sub:
         b = e.not_(b, bits)
     if carry is None:

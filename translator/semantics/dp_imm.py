@@ -58,12 +58,34 @@ def movewide(e, f):
 
 @semantics("bitfield")
 def bitfield(e, f):
-    """SBFM/BFM/UBFM, literally as the pseudocode (C6.2 BFM)."""
+    """SBFM/BFM/UBFM as the pseudocode (C6.2 BFM).  SBFM and UBFM (all of
+    ASR, LSR, LSL, SXT*, UXT*, SBFX, UBFX, SBFIZ, UBFIZ) are written in the
+    closed form the pseudocode reduces to for them, a shift or two and a
+    mask; BFM runs the rotate-and-merge of the pseudocode."""
     bits = 64 if f.sf else 32
+    r, s = f.immr, f.imms
+    if f.opc != 1 and decode_bit_masks(f.N, s, r, bits, immediate=False) is not None:
+        src = e.rx(f.Rn, bits)
+        signed = f.opc == 0
+        if s >= r:                             # extract src<s:r>
+            w = s - r + 1
+            if signed:
+                res = e.ashr(src, r, bits) if s == bits - 1 else \
+                    e.ashr(e.shl(src, bits - 1 - s, bits), bits - w, bits)
+            else:
+                res = e.lshr(src, r, bits) if s == bits - 1 else e.and_(e.lshr(src, r, bits), ones(w), bits)
+        else:                                  # src<s:0> placed at bit (bits - r)
+            w = s + 1
+            if signed:
+                field = e.ashr(e.shl(src, bits - w, bits), bits - w, bits)
+            else:
+                field = src if bits - r + w >= bits else e.and_(src, ones(w), bits)
+            res = e.shl(field, bits - r, bits)
+        e.wx(f.Rd, res, bits)
+        return
     wmask, tmask = decode_bit_masks(f.N, f.imms, f.immr, bits, immediate=False)
     inzero = f.opc != 1
     extend = f.opc == 0
-    r, s = f.immr, f.imms
     src = e.rx(f.Rn, bits)
     rot = e.ror(src, r, bits) if r else src
     bot = e.and_(rot, wmask, bits)

@@ -113,15 +113,11 @@ def ldst_pair(e, f):
     acc = ACC_STREAM if mode == 0 else ACC_NORMAL
     base = _base(e, n)
     addr = base if postindex else e.add(base, offset, 64)
-    addr2 = e.add(addr, esize, 64)
     bits = esize * 8
     if not f.L:
-        d1, d2 = e.rx(t, bits), e.rx(t2, bits)
-        e.store(addr, d1, esize, acc)
-        e.store(addr2, d2, esize, acc)
+        e.store_pair(addr, e.rx(t, bits), e.rx(t2, bits), esize, acc)
     else:
-        d1 = e.load(addr, esize, acc)
-        d2 = e.load(addr2, esize, acc)
+        d1, d2 = e.load_pair(addr, esize, acc)
         if signed:
             d1, d2 = e.sext(d1, 32, 64), e.sext(d2, 32, 64)
             bits = 64

@@ -70,6 +70,18 @@ class Emitter:
         """Read ``size`` bytes (little-endian) at virtual ``addr``; may fault.
         ``isv`` = (sse, srt, sf, ar) for the data-abort instruction syndrome."""
     def store(self, addr, value, size: int, acc: int = ACC_NORMAL, isv=None): ...
+
+    def load_pair(self, addr, size: int, acc: int = ACC_NORMAL):
+        """Two consecutive ``size``-byte elements (LDP): the one at ``addr``,
+        then the one at ``addr + size``; either may fault."""
+        return self.load(addr, size, acc), self.load(self.add(addr, size, 64), size, acc)
+
+    def store_pair(self, addr, v1, v2, size: int, acc: int = ACC_NORMAL):
+        """STP: ``v1`` at ``addr``, then ``v2`` at ``addr + size`` (if the
+        second faults, the first has been written)."""
+        self.store(addr, v1, size, acc)
+        self.store(self.add(addr, size, 64), v2, size, acc)
+
     def check_align(self, addr, size: int, write: bool):
         """Alignment fault unless addr is a multiple of ``size`` (a power of two)."""
     def check_sp_align(self, sp):       """SP alignment fault if SCTLR_ELx.SA and sp % 16."""
