@@ -48,10 +48,10 @@ class CpuState(ctypes.Structure):
         # exact retired-instruction count and the budget it runs to, the
         # pending-event word (interrupt/deadline/halt: leave native code),
         # the translation context of the current PSTATE/SCTLR (part of every
-        # block key), a helper's return value (16 bytes: a pair), and host pointers the
-        # generated code reads (jump cache, helper entry).
+        # block key), a helper's return value (16 bytes: a pair), and the
+        # jump cache's address (for the dispatcher).
         ("icount", u64), ("budget", u64), ("pending", u64), ("ctx", u64),
-        ("helper_ret", u64), ("helper_ret2", u64), ("jc_ptr", u64), ("helper_fn", u64),
+        ("helper_ret", u64), ("helper_ret2", u64), ("jc_ptr", u64), ("_pad1", u64),
         # Exception raised by the instruction at ``pc`` (filled by generated
         # code or helpers before an exit): EC, ISS, FAR, and flags: bit 0 FAR
         # valid, bits 15:8 preferred-return offset, bits 23:16 target EL + 1.

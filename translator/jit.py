@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 
 import llvmlite
 import llvmlite.binding as llvm
@@ -58,6 +59,22 @@ HELPER_ARITY = [len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS]
 HELPER_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64)   # (s, info, a, b, c, pc)
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
+
+# Generated code calls one process-wide entry (the symbol E.HELPER_SYMBOL,
+# bound when a module is linked, so linked modules can be shared between
+# engines); it finds the engine that owns the calling CPU state.
+_ENGINES: "weakref.WeakValueDictionary[int, JitEngine]" = weakref.WeakValueDictionary()
+
+
+def _helper_entry(sptr, info, a, b, c, pc):
+    engine = _ENGINES.get(sptr)
+    if engine is None:               # cannot happen: an engine outlives its native code
+        return 0
+    return engine._helper(sptr, info, a, b, c, pc)
+
+
+_HELPER_ENTRY = HELPER_CFUNC(_helper_entry)
+HELPER_ADDR = ctypes.cast(_HELPER_ENTRY, ctypes.c_void_p).value
 BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)
 
 
@@ -204,7 +221,7 @@ class Llvm:
         gets its own library, so each can define the same function name."""
         self._nlib += 1
         tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \
-            .link(self.lljit, f"a64lib{self._nlib}")
+            .import_symbol(E.HELPER_SYMBOL, HELPER_ADDR).link(self.lljit, f"a64lib{self._nlib}")
         return tracker, tracker[name]
 
     def compile_in_background(self, text: str, cache, stats, opt: int):
@@ -269,9 +286,8 @@ class JitEngine:
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
         self.flush_jump_cache()
         self.flush_tlb()
-        self._cb = HELPER_CFUNC(self._helper)
+        _ENGINES[self.sptr] = self
         s.jc_ptr = ctypes.addressof(self.jc)
-        s.helper_fn = ctypes.cast(self._cb, ctypes.c_void_p).value
         self.dispatch = DISPATCH_CFUNC(self.llvm.dispatch_addr)
         self.translations: dict[tuple, Translation] = {}
         self.code_pages: dict[int, set] = {}          # physical page -> translation keys

@@ -16,8 +16,7 @@ blocks compiles in about two thirds of the time of 64 functions.)  Block
 
 so that every block, entered from the dispatcher or chained, stops at the
 budget with an exact count and leaves native code at a block boundary when
-an event is pending (tier-0 blocks also leave there, once, when they become
-hot).  Exits to a statically known PC *chain*: they store the
+an event is pending.  Exits to a statically known PC *chain*: they store the
 PC and branch to that block's label (``module_text`` turns labels of blocks
 outside the module into ``ret`` stubs back to the dispatcher).
 """
@@ -25,7 +24,7 @@ from __future__ import annotations
 
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, V, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
+from .emitter import (LlvmEmitter, V, HELPER_SYMBOL, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
                       EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS, ENTRY_VALUES)
 
 MAX_BLOCK_INSNS = 32
@@ -85,7 +84,6 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
             f"  %{b + 7} = sub i64 %{b + 3}, %{b + 6}",            # < 0: the block does not fit
             f"  %{b + 8} = lshr i64 %{b + 7}, 63",
             f"  %{b + 9} = or i64 %{b + 8}, %{b + 5}",
-            "  ;COUNT",                                            # tier 0: see module_text
             f"  %{b + 10} = icmp ne i64 %{b + 9}, 0",
             f"  br i1 %{b + 10}, label %leave, label %B{b}",
             f"B{b}:"]
@@ -102,12 +100,12 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
         for lab, target in ((xt, taken), (xf, fall)):
             e.start_label(lab)
             e.st(OFF_PC, target, 64)
-            e.emit(f"br label %{label(target)}")
+            _chain(e, pc, target)
             chains.append(target)
     else:
         e.st(OFF_PC, next_pc, 64)
         if chainable and isinstance(next_pc, int):
-            e.emit(f"br label %{label(next_pc)}")
+            _chain(e, pc, next_pc)
             chains.append(next_pc)
         else:
             e.emit("ret i64 0")
@@ -141,12 +139,29 @@ declare {i64, i1} @llvm.ssub.with.overflow.i64(i64, i64)
 """
 
 
+def _chain(e, pc: int, target: int):
+    """Continue at the block for ``target`` (PC and count are stored).  A
+    backward edge (every loop has one) counts down the module's hot counter
+    ``%cnt`` and leaves, once, when it reaches zero: the runtime then tiers
+    the module up.  (The module entry counts too: see module_text.)"""
+    if target <= pc:
+        c = e.op("load i64, ptr %cnt", 64)
+        c1 = e.op(f"sub i64 {c.n}, 1", 64)
+        e.emit(f"store i64 {c1.n}, ptr %cnt")
+        z = e.op(f"icmp eq i64 {c1.n}, 0", 1)
+        e.emit(f"br i1 {z.n}, label %leave, label %{label(target)}")
+    else:
+        e.emit(f"br label %{label(target)}")
+
+
 def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str:
     """The LLVM module for a batch of blocks lifted in this order (each from
     the previous one's ``next_base``).  With ``hot_threshold`` (tier 0)
-    each block counts its executions and leaves once, without executing,
-    when the count reaches the threshold, so that the runtime can recompile
-    the module at a higher optimisation level."""
+    the module counts its entries and loop iterations and leaves once,
+    without executing, when the count reaches the threshold (like a budget
+    exit, but with the budget sufficient: that is how the runtime tells it
+    apart), so that the runtime can recompile the module at a higher
+    optimisation level."""
     used = set()
     for b in blocks:
         used |= b.globals_used
@@ -154,9 +169,18 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
     for g in sorted(used):
         vals = ", ".join(f"i32 {v - (1 << 32) if v >> 31 else v}" for v in CRC_GLOBALS[g])
         parts.append(f"@{g} = private unnamed_addr constant [256 x i32] [{vals}], align 4")
+    parts.append(f"declare ptr @{HELPER_SYMBOL}(ptr, i64, i64, i64, i64, i64)")
     if hot_threshold:
-        parts += [f"@n{k} = internal global i64 0, align 8" for k in range(len(blocks))]
-    parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:")
+        # Tier 0: the hot counter, counted down at module entries and backward
+        # edges; the entry that brings it to zero leaves without executing.
+        parts.append(f"@cnt = internal global i64 {hot_threshold}")
+        parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:\n"
+                     "  %cnt = getelementptr i8, ptr @cnt, i64 0\n"
+                     "  %hc = load i64, ptr %cnt\n  %hd = sub i64 %hc, 1\n  store i64 %hd, ptr %cnt\n"
+                     "  %hh = icmp eq i64 %hd, 0\n  br i1 %hh, label %leave, label %go\ngo:")
+    else:                # no tier-up: a local counter (optimised away at O2) that never reaches zero
+        parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:\n"
+                     "  %cnt = alloca i64\n  store i64 0, ptr %cnt")
     if len(blocks) == 1:
         parts.append(f"  br label %{label(blocks[0].pc)}")
     else:
@@ -164,24 +188,10 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
                      + " ".join(f"i64 {k}, label %{label(b.pc)}" for k, b in enumerate(blocks)) + " ]")
     have = set()
     targets = set()
-    for k, b in enumerate(blocks):
+    for b in blocks:
         have.add(b.pc)
         targets.update(b.chains)
-        if hot_threshold:
-            # Count executions; the one that reaches the threshold leaves
-            # (like a budget exit, but with the budget sufficient: that is how
-            # the runtime tells it apart) so that the module can tier up.
-            n = b.base + 9
-            parts.append(b.ir.replace(f"  ;COUNT\n  %{n + 1} = icmp ne i64 %{n}, 0",
-                                      f"  %hc{k} = load i64, ptr @n{k}, align 8\n"
-                                      f"  %hd{k} = add i64 %hc{k}, 1\n"
-                                      f"  store i64 %hd{k}, ptr @n{k}, align 8\n"
-                                      f"  %hh{k} = icmp eq i64 %hd{k}, {hot_threshold}\n"
-                                      f"  %hz{k} = zext i1 %hh{k} to i64\n"
-                                      f"  %hx{k} = or i64 %{n}, %hz{k}\n"
-                                      f"  %{n + 1} = icmp ne i64 %hx{k}, 0", 1))
-        else:
-            parts.append(b.ir)
+        parts.append(b.ir)
     # Exits to blocks outside the module return to the dispatcher (PC is stored).
     for pc in sorted(targets - have):
         parts.append(f"{label(pc)}:\n  ret i64 0")

@@ -22,7 +22,8 @@ than named ones) from a per-block base the caller assigns, in the textual
 order LLVM requires; labels are named and carry the base to stay unique.
 State fields are addressed by a ``getelementptr`` right before each access
 (in the same basic block, so FastISel folds it into the host addressing
-mode and nothing lives across basic blocks but guest values).
+mode and nothing lives across basic blocks but guest values), with their
+natural alignment (no ``align`` clause: fewer tokens for LLVM's lexer).
 
 Values are ``V(name, bits)``; Python ints are constants.
 """
@@ -42,7 +43,7 @@ OFF_BUDGET = offset_of("budget")
 OFF_PENDING = offset_of("pending")
 OFF_HELPER_RET = offset_of("helper_ret")
 OFF_TLB = offset_of("tlb")
-OFF_HELPER_FN = offset_of("helper_fn")
+HELPER_SYMBOL = "a64_helper"        # the runtime entry generated code calls (bound at link time)
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
 
@@ -89,7 +90,6 @@ def _c(x, bits):
     return str(x)
 
 
-_ALIGN = {1: 1, 8: 1, 16: 2, 32: 4, 64: 8, 128: 16}
 _PAGE_MASK_S = _c(PAGE_MASK, 64)
 
 CRC_GLOBALS = {"crc32": CRC32_TABLE, "crc32c": CRC32C_TABLE}
@@ -161,10 +161,10 @@ class LlvmEmitter(Emitter):
         if off:
             self.tmp = n + 2
             self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
-                              f"  %{n + 1} = load i{bits}, ptr %{n}, align {_ALIGN[bits]}")
+                              f"  %{n + 1} = load i{bits}, ptr %{n}")
             return V(f"%{n + 1}", bits)
         self.tmp = n + 1
-        self.lines.append(f"  %{n} = load i{bits}, ptr %s, align {_ALIGN[bits]}")
+        self.lines.append(f"  %{n} = load i{bits}, ptr %s")
         return V(f"%{n}", bits)
 
     def st(self, off: int, val, bits: int):
@@ -173,9 +173,9 @@ class LlvmEmitter(Emitter):
             n = self.tmp
             self.tmp = n + 1
             self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
-                              f"  store i{bits} {v}, ptr %{n}, align {_ALIGN[bits]}")
+                              f"  store i{bits} {v}, ptr %{n}")
         else:
-            self.lines.append(f"  store i{bits} {v}, ptr %s, align {_ALIGN[bits]}")
+            self.lines.append(f"  store i{bits} {v}, ptr %s")
 
     def op(self, text: str, bits: int) -> V:
         n = f"%{self.tmp}"
@@ -421,8 +421,9 @@ class LlvmEmitter(Emitter):
 
     # -- memory ---------------------------------------------------------------------
     def _call_helper(self, info, a=0, b=0, c=0, then=None) -> V:
-        """Call the runtime: ``helper_fn(s, info, a, b, c, pc)`` (six
-        arguments: all in host registers).  ``info`` packs the kind, the
+        """Call the runtime: ``a64_helper(s, info, a, b, c, pc)`` (six
+        arguments: all in host registers; the symbol is bound when the
+        module is linked).  ``info`` packs the kind, the
         access size or helper id, access flags, syndrome hint, and how many
         instructions of this block precede this one (the state's count is
         the block's entry count until the block ends: see ``helper``).  It
@@ -432,18 +433,16 @@ class LlvmEmitter(Emitter):
         the count).  The caller has flushed deferred state.  ``then`` is the
         label to continue at (default: a new one, started here)."""
         n = self.tmp
-        self.tmp = n + 4
+        self.tmp = n + 2
         cont = then or self.new_label("ok")
         self.lines.append(
-            f"  %{n} = getelementptr i8, ptr %s, i64 {OFF_HELPER_FN}\n"
-            f"  %{n + 1} = load ptr, ptr %{n}, align 8\n"
-            f"  %{n + 2} = call ptr %{n + 1}(ptr %s, i64 {info}, i64 {_c(a, 64)}, i64 {_c(b, 64)}, "
+            f"  %{n} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {info}, i64 {_c(a, 64)}, i64 {_c(b, 64)}, "
             f"i64 {_c(c, 64)}, i64 {_c(self.pc, 64)})\n"
-            f"  %{n + 3} = icmp ne ptr %{n + 2}, null\n"
-            f"  br i1 %{n + 3}, label %{cont}, label %exc")
+            f"  %{n + 1} = icmp ne ptr %{n}, null\n"
+            f"  br i1 %{n + 1}, label %{cont}, label %exc")
         if then is None:
             self.start_label(cont)
-        return V(f"%{n + 2}", 64)
+        return V(f"%{n}", 64)
 
     def _access(self, addr, size, acc, write, kind, a, b=0, c=0, isv=None, span=0):
         """The inline soft-TLB probe, the slow path through the runtime, and
@@ -481,7 +480,7 @@ class LlvmEmitter(Emitter):
         else:
             key = f"  %{n + 5} = and i64 {A}, {_PAGE_MASK_S}\n"
             k = n + 5
-        self.tmp = k + 10
+        self.tmp = k + 8
         self.nlab += 1
         lab = f"{self.base}.{self.nlab}"
         info = kind | size << 8 | acc << 16 | _isv_code(isv) << 24 | self.index << 40
@@ -490,24 +489,22 @@ class LlvmEmitter(Emitter):
             f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << 5}\n"
             f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
             f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 8 if write else OFF_TLB}\n"
-            f"  %{n + 4} = load i64, ptr %{n + 3}, align 8\n"
+            f"  %{n + 4} = load i64, ptr %{n + 3}\n"
             f"{key}"
             f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
             f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 16}\n"
-            f"  %{k + 3} = load ptr, ptr %{k + 2}, align 8\n"
+            f"  %{k + 3} = load ptr, ptr %{k + 2}\n"
             f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"
             f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\n"
             f"slow{lab}:\n"
-            f"  %{k + 5} = getelementptr i8, ptr %s, i64 {OFF_HELPER_FN}\n"
-            f"  %{k + 6} = load ptr, ptr %{k + 5}, align 8\n"
-            f"  %{k + 7} = call ptr %{k + 6}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, i64 {_c(c, 64)}, "
-            f"i64 {_c(self.pc, 64)})\n"
-            f"  %{k + 8} = icmp ne ptr %{k + 7}, null\n"
-            f"  br i1 %{k + 8}, label %cont{lab}, label %exc\n"
+            f"  %{k + 5} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, "
+            f"i64 {_c(c, 64)}, i64 {_c(self.pc, 64)})\n"
+            f"  %{k + 6} = icmp ne ptr %{k + 5}, null\n"
+            f"  br i1 %{k + 6}, label %cont{lab}, label %exc\n"
             f"cont{lab}:\n"
-            f"  %{k + 9} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 7}, %slow{lab} ]")
+            f"  %{k + 7} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 5}, %slow{lab} ]")
         self.label = f"cont{lab}"
-        return V(f"%{k + 9}", 64)
+        return V(f"%{k + 7}", 64)
 
     def load(self, addr, size, acc=0, isv=None):
         bits = size * 8
