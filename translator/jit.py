@@ -51,6 +51,15 @@ PENDING_INVALIDATED = 2      # translations were dropped while native code ran
 PENDING_HOT = 4              # a hot-tier module finished compiling: come back to swap it in
 M64 = (1 << 64) - 1
 
+
+def request_exit(state, bit: int) -> None:
+    """Make native code leave at the next block boundary: set a pending bit
+    and zero the budget word, which every block checks on entry (as QEMU's
+    icount_decr exit request).  Safe from any thread: the run loop restores
+    the budget after it has cleared the pending word."""
+    state.pending |= bit
+    state.budget = 0
+
 HELPER_NAMES = ["mrs", "msr", "sys", "msr_spsel", "msr_daif", "hvc", "smc", "wfi", "wfe", "eret"]
 HELPER_IDS = {n: i for i, n in enumerate(HELPER_NAMES)}
 HELPER_FNS = [getattr(H, n) for n in HELPER_NAMES]
@@ -351,7 +360,7 @@ class JitEngine:
         self.flush_jump_cache()
         # A chain of blocks running now may tail-call dropped code: make it
         # return to the dispatcher at its next block boundary.
-        self.state.pending |= PENDING_INVALIDATED
+        request_exit(self.state, PENDING_INVALIDATED)
 
     def _drop_modules(self, modules):
         for m in modules:
@@ -367,7 +376,7 @@ class JitEngine:
         self.code_pages.clear()
         self.modules.clear()
         self.flush_jump_cache()
-        self.state.pending |= PENDING_INVALIDATED
+        request_exit(self.state, PENDING_INVALIDATED)
 
     def _on_write(self, addr, size):
         if not self.code_pages:
@@ -400,7 +409,7 @@ class JitEngine:
                 s.helper_ret = (r or 0) & M64
                 s.ctx = cpu.compute_ctx()
                 if cpu.halted:
-                    s.pending |= PENDING_HALT
+                    request_exit(s, PENDING_HALT)
                 return self.helper_ret_addr
             size, acc = info >> 8 & 0xFF, info >> 16 & 0xFF
             if kind == E.HELPER_MEM_READ:
@@ -432,7 +441,7 @@ class JitEngine:
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
-            s.pending |= PENDING_HALT
+            request_exit(s, PENDING_HALT)
             s.pc = pc
             s.icount += info >> 40
             return 0
@@ -544,7 +553,7 @@ class JitEngine:
             state = self.state
 
             def done(_f):
-                state.pending |= PENDING_HOT
+                request_exit(state, PENDING_HOT)
             fut.add_done_callback(done)
             self.hot_pending[t.module] = (fut, batch, h, t0)
         else:
@@ -614,12 +623,14 @@ class JitEngine:
         ("budget" | "exception" | "pending" | "untranslatable", GuestException or None)."""
         s = self.state
         cpu = self.cpu
-        s.budget = s.icount + budget
+        target = s.icount + budget
         while True:
             # Clear the pending word before looking for finished hot compiles:
             # a compile finishing after the look sets it again, so its swap is
-            # never missed.
+            # never missed.  (An exit request zeroes the budget word: set it
+            # again; the dispatcher looks at the pending word before anything.)
             s.pending = 0
+            s.budget = target
             if self.hot_pending:
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()

@@ -12,11 +12,12 @@ dominate LLVM's O0 code generation for small functions: one function for 64
 blocks compiles in about two thirds of the time of 64 functions.)  Block
 ``k`` is the label ``P<pc>``; it starts with the entry check
 
-    if (pending != 0 || icount + n > budget) leave (EXIT_BUDGET)
+    if (icount + n > budget) leave (EXIT_BUDGET)
 
 so that every block, entered from the dispatcher or chained, stops at the
-budget with an exact count and leaves native code at a block boundary when
-an event is pending.  Exits to a statically known PC *chain*: they store the
+budget with an exact count; an event for the runtime (``request_exit`` in
+jit.py) sets the pending word and zeroes the budget, so native code leaves
+at the next block boundary.  Exits to a statically known PC *chain*: they store the
 PC and branch to that block's label (``module_text`` turns labels of blocks
 outside the module into ``ret`` stubs back to the dispatcher).
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, V, HELPER_SYMBOL, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_PENDING,
+from .emitter import (LlvmEmitter, V, HELPER_SYMBOL, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC,
                       EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS, ENTRY_VALUES)
 
 MAX_BLOCK_INSNS = 32
@@ -75,20 +76,15 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     b = base
     head = [f"{label(pc)}:",
             f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}",
-            f"  %{b + 1} = load i64, ptr %{b}, align 8",
+            f"  %{b + 1} = load i64, ptr %{b}",
             f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}",
-            f"  %{b + 3} = load i64, ptr %{b + 2}, align 8",
-            f"  %{b + 4} = getelementptr i8, ptr %s, i64 {OFF_PENDING}",
-            f"  %{b + 5} = load volatile i64, ptr %{b + 4}, align 8",
-            f"  %{b + 6} = add i64 %{b + 1}, {n}",                 # count at block end
-            f"  %{b + 7} = sub i64 %{b + 3}, %{b + 6}",            # < 0: the block does not fit
-            f"  %{b + 8} = lshr i64 %{b + 7}, 63",
-            f"  %{b + 9} = or i64 %{b + 8}, %{b + 5}",
-            f"  %{b + 10} = icmp ne i64 %{b + 9}, 0",
-            f"  br i1 %{b + 10}, label %leave, label %B{b}",
+            f"  %{b + 3} = load volatile i64, ptr %{b + 2}",       # zeroed by exit requests
+            f"  %{b + 4} = add i64 %{b + 1}, {n}",                 # count at block end
+            f"  %{b + 5} = icmp ugt i64 %{b + 4}, %{b + 3}",
+            f"  br i1 %{b + 5}, label %leave, label %B{b}",
             f"B{b}:"]
-    assert ENTRY_VALUES == 11
-    e.st(OFF_ICOUNT, V(f"%{b + 6}", 64), 64)
+    assert ENTRY_VALUES == 6
+    e.st(OFF_ICOUNT, V(f"%{b + 4}", 64), 64)
     # Exits to statically known PCs chain to that block's label.
     chainable = not e.context_may_change and not e.raised
     next_pc = e.next_pc if e.next_pc is not None else addr

@@ -58,7 +58,7 @@ EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled
 # Helper-call ids (translator/jit.py dispatches on them)
 HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR = range(5)
 
-ENTRY_VALUES = 11         # value numbers of a block's entry sequence (block.py)
+ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 
 TLB_BITS = 10
 TLB_ENTRIES = 1 << TLB_BITS
