@@ -453,9 +453,13 @@ class JitEngine:
         if addr & 3:
             return None
         try:
-            return self.cpu.mem.read(addr, 4)        # MMU off: VA = PA
+            r = self.cpu.mem.region_of(addr, 4)      # MMU off: VA = PA
         except Exception:
             return None
+        if type(r) is not RamRegion:                 # code runs from RAM only (no device reads here)
+            return None
+        off = addr - r.base
+        return int.from_bytes(r.buf[off:off + 4], "little")
 
     def _ctx_flags(self, ctx):
         return {"align_all": bool(ctx >> 3 & 1), "sp_align": bool(ctx >> 4 & 1)}

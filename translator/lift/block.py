@@ -73,31 +73,25 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     if n == 0:
         return None
     e.flush()
-    b = base
-    head = [f"{label(pc)}:",
-            f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}",
-            f"  %{b + 1} = load i64, ptr %{b}",
-            f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}",
-            f"  %{b + 3} = load volatile i64, ptr %{b + 2}",       # zeroed by exit requests
-            f"  %{b + 4} = add i64 %{b + 1}, {n}",                 # count at block end
-            f"  %{b + 5} = icmp ugt i64 %{b + 4}, %{b + 3}",
-            f"  br i1 %{b + 5}, label %leave, label %B{b}",
-            f"B{b}:"]
-    assert ENTRY_VALUES == 6
-    e.st(OFF_ICOUNT, V(f"%{b + 4}", 64), 64)
+    assert ENTRY_VALUES == 6                   # the entry sequence written by _lifted
+    e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)
     # Exits to statically known PCs chain to that block's label.
     chainable = not e.context_may_change and not e.raised
     next_pc = e.next_pc if e.next_pc is not None else addr
     chains = []
     if chainable and e.cond_exit is not None and e.next_pc is not None and not isinstance(e.next_pc, int):
         c, taken, fall = e.cond_exit
+        chains += [taken, fall]
+        if taken > pc and fall > pc:           # forward both: no hot counting, branch straight there
+            e.st(OFF_PC, e.select(c, taken, fall, 64), 64)
+            e.emit(f"br i1 {c.n}, label %{label(taken)}, label %{label(fall)}")
+            return _lifted(e, pc, ctx, n, addr, words, limit, chains, base)
         xt, xf = e.new_label("xt"), e.new_label("xf")
         e.emit(f"br i1 {c.n}, label %{xt}, label %{xf}")
         for lab, target in ((xt, taken), (xf, fall)):
             e.start_label(lab)
             e.st(OFF_PC, target, 64)
             _chain(e, pc, target)
-            chains.append(target)
     else:
         e.st(OFF_PC, next_pc, 64)
         if chainable and isinstance(next_pc, int):
@@ -105,10 +99,24 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
             chains.append(next_pc)
         else:
             e.emit("ret i64 0")
+    return _lifted(e, pc, ctx, n, addr, words, limit, chains, base)
+
+
+def _lifted(e, pc, ctx, n, addr, words, limit, chains, base) -> LiftedBlock:
+    b = base
+    head = (f"{label(pc)}:\n"
+            f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n"
+            f"  %{b + 1} = load i64, ptr %{b}\n"
+            f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}\n"
+            f"  %{b + 3} = load volatile i64, ptr %{b + 2}\n"      # zeroed by exit requests
+            f"  %{b + 4} = add i64 %{b + 1}, {n}\n"                # count at block end
+            f"  %{b + 5} = icmp ugt i64 %{b + 4}, %{b + 3}\n"
+            f"  br i1 %{b + 5}, label %leave, label %B{b}\n"
+            f"B{b}:\n")
     # Statically known successors (for batching): branch targets, the return
     # point of SVC-like exceptions, or the fall-through.
     successors = e.succ if e.next_pc is not None or e.raised else [addr]
-    return LiftedBlock(pc, ctx, n, addr, "\n".join(head + e.lines), e.globals_used, words, successors,
+    return LiftedBlock(pc, ctx, n, addr, head + "\n".join(e.lines), e.globals_used, words, successors,
                        limit, chains, base, e.tmp)
 
 

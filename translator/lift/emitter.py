@@ -123,6 +123,7 @@ class LlvmEmitter(Emitter):
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
         self.label = f"B{base}"                  # block.py opens the body with this label
+        self.fp: dict = {}                       # state field offset -> its pointer in this basic block
         self.cache: dict = {}        # register n -> V64; "n"/"z"/"c"/"v" -> i1 value
         self.dirty: dict = {}        # keys of ``cache`` not yet written back (a dict: ordered)
         self.align_all = bool(ctx_flags.get("align_all", False))
@@ -146,36 +147,31 @@ class LlvmEmitter(Emitter):
     def start_label(self, lab: str):
         self.lines.append(f"{lab}:")
         self.label = lab
+        self.fp = {}
 
     def ptr(self, off: int) -> str:
-        """Pointer to a state field, computed where it is used."""
+        """Pointer to a state field: a getelementptr in the current basic
+        block (FastISel folds it into the access's addressing mode)."""
         if off == 0:
             return "%s"
-        n = self.tmp
-        self.tmp = n + 1
-        self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}")
-        return f"%{n}"
+        p = self.fp.get(off)
+        if p is None:
+            n = self.tmp
+            self.tmp = n + 1
+            p = self.fp[off] = f"%{n}"
+            self.lines.append(f"  {p} = getelementptr i8, ptr %s, i64 {off}")
+        return p
 
     def ld(self, off: int, bits: int) -> V:
+        p = self.ptr(off)
         n = self.tmp
-        if off:
-            self.tmp = n + 2
-            self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
-                              f"  %{n + 1} = load i{bits}, ptr %{n}")
-            return V(f"%{n + 1}", bits)
         self.tmp = n + 1
-        self.lines.append(f"  %{n} = load i{bits}, ptr %s")
+        self.lines.append(f"  %{n} = load i{bits}, ptr {p}")
         return V(f"%{n}", bits)
 
     def st(self, off: int, val, bits: int):
-        v = val.n if val.__class__ is V else _c(val, bits)
-        if off:
-            n = self.tmp
-            self.tmp = n + 1
-            self.lines.append(f"  %{n} = getelementptr i8, ptr %s, i64 {off}\n"
-                              f"  store i{bits} {v}, ptr %{n}")
-        else:
-            self.lines.append(f"  store i{bits} {v}, ptr %s")
+        p = self.ptr(off)
+        self.lines.append(f"  store i{bits} {val.n if val.__class__ is V else _c(val, bits)}, ptr {p}")
 
     def op(self, text: str, bits: int) -> V:
         n = f"%{self.tmp}"
@@ -504,6 +500,7 @@ class LlvmEmitter(Emitter):
             f"cont{lab}:\n"
             f"  %{k + 7} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 5}, %slow{lab} ]")
         self.label = f"cont{lab}"
+        self.fp = {}
         return V(f"%{k + 7}", 64)
 
     def load(self, addr, size, acc=0, isv=None):
