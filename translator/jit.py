@@ -121,11 +121,26 @@ class Stats:
         return dict(self.__dict__)
 
 
+def cache_max_bytes() -> int:
+    """The disk code cache's size bound: $A64JIT_CACHE_MAX_MB (default 2048 MiB)."""
+    try:
+        mb = int(os.environ.get("A64JIT_CACHE_MAX_MB", "") or 2048)
+    except ValueError:
+        mb = 2048
+    return max(mb, 1) << 20
+
+
 class CodeCache:
+    """Object files on disk, bounded in size: when what was added since the
+    last check passes 1/16 of the bound, the directory is measured and the
+    least recently used entries (by modification time; a hit touches its
+    entry) are deleted down to 7/8 of the bound."""
     MAGIC = b"A64JITO1"
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, max_bytes: int | None = None):
         self.dir = directory
+        self.max_bytes = cache_max_bytes() if max_bytes is None else max_bytes
+        self._added = 0
         os.makedirs(directory, exist_ok=True)
 
     def _path(self, key):
@@ -146,6 +161,10 @@ class CodeCache:
             except OSError:
                 pass
             return None
+        try:
+            os.utime(p)                 # recently used: evicted last
+        except OSError:
+            pass
         return data[40:]
 
     def put(self, key: str, obj: bytes):
@@ -155,6 +174,40 @@ class CodeCache:
         with open(tmp, "wb") as fh:
             fh.write(self.MAGIC + hashlib.sha256(obj).digest() + obj)
         os.replace(tmp, p)          # atomic: readers never see a partial file
+        self._added += len(obj) + 40
+        if self._added > self.max_bytes // 16:
+            self._added = 0
+            self.trim()
+
+    def trim(self) -> int:
+        """Delete least recently used entries while the cache is over its
+        bound, down to 7/8 of it.  Returns the bytes the cache then holds."""
+        entries, total = [], 0
+        try:
+            subdirs = [d.path for d in os.scandir(self.dir) if d.is_dir()]
+        except OSError:
+            return 0
+        for sub in subdirs:
+            try:
+                for f in os.scandir(sub):
+                    if f.name.endswith(".obj"):
+                        st = f.stat()
+                        entries.append((st.st_mtime_ns, st.st_size, f.path))
+                        total += st.st_size
+            except OSError:
+                continue
+        if total <= self.max_bytes:
+            return total
+        entries.sort()
+        for _, size, path in entries:
+            if total <= self.max_bytes * 7 // 8:
+                break
+            try:
+                os.unlink(path)
+                total -= size
+            except OSError:
+                pass
+        return total
 
 
 class Llvm:

@@ -71,6 +71,24 @@ def test_corrupt_cache_entries_are_rebuilt_not_executed(tmp_path, damage):
     assert third["stats"]["llvm_compiles"] == 0
 
 
+def test_disk_cache_is_bounded_and_keeps_recently_used_entries(tmp_path):
+    from translator.jit import CodeCache, Stats
+    cache = CodeCache(str(tmp_path), max_bytes=64 << 10)          # room for 15 entries of 4 KiB
+    key = lambda i: f"{i:02x}" + "0" * 62                          # noqa: E731
+    blob = lambda i: bytes([i]) * 4096                              # noqa: E731
+    for i in range(8):
+        cache.put(key(i), blob(i))
+        os.utime(cache._path(key(i)), (10 + i, 10 + i))             # all made long ago
+    assert cache.get(key(5), Stats()) == blob(5)                    # one of them used again now
+    for i in range(8, 20):
+        cache.put(key(i), blob(i))
+    files = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path) for f in fs if f.endswith(".obj")]
+    assert sum(os.path.getsize(f) for f in files) <= 64 << 10
+    assert cache.get(key(5), Stats()) == blob(5)                    # recently used: kept
+    assert cache.get(key(0), Stats()) is None and cache.get(key(1), Stats()) is None   # LRU: evicted first
+    assert cache.get(key(19), Stats()) == blob(19)
+
+
 def test_cache_disabled_by_environment(tmp_path):
     r = child(tmp_path, {"A64JIT_NO_CACHE": "1"})
     assert r["stats"]["cache_hits"] == 0
