@@ -259,11 +259,19 @@ class Llvm:
             pb.getModulePassManager().run(mod, pb)
         return tm.emit_object(mod)
 
-    def object_code(self, text: str, cache, stats, opt: int | None = None, context=None) -> bytes:
+    def key(self, text: str, opt: int | None = None) -> str:
+        """A module's identity: its IR text at an optimisation level, with
+        the LLVM/translator/state-layout versions (disk cache key, and the
+        key of the linked modules kept in this process)."""
+        opt = self.opt if opt is None else opt
+        return hashlib.sha256(f"{self.options_key}|opt{opt}\n{text}".encode()).hexdigest()
+
+    def object_code(self, text: str, cache, stats, opt: int | None = None, context=None,
+                    key: str | None = None) -> bytes:
         """Object code for a module: from the disk cache when present and
         intact, else compiled by LLVM (and stored)."""
         opt = self.opt if opt is None else opt
-        key = hashlib.sha256(f"{self.options_key}|opt{opt}\n{text}".encode()).hexdigest()
+        key = key or self.key(text, opt)
         obj = cache.get(key, stats) if cache else None
         if obj is not None:
             stats.cache_hits += 1
@@ -286,7 +294,7 @@ class Llvm:
             .import_symbol(E.HELPER_SYMBOL, HELPER_ADDR).link(self.lljit, f"a64lib{self._nlib}")
         return tracker, tracker[name]
 
-    def compile_in_background(self, text: str, cache, stats, opt: int):
+    def compile_in_background(self, text: str, cache, stats, opt: int, key: str):
         """Compile on the hot-tier thread (the second core: LLVM releases the
         GIL), in that thread's own LLVM context.  Returns a Future of the
         object code."""
@@ -297,16 +305,16 @@ class Llvm:
             ctx = getattr(self._tls, "ctx", None)
             if ctx is None:
                 ctx = self._tls.ctx = llvm.create_context()
-            return self.object_code(text, cache, stats, opt, ctx)
+            return self.object_code(text, cache, stats, opt, ctx, key)
         return self._pool.submit(job)
 
-    def module(self, h: bytes):
+    def module(self, h: str):
         got = self.by_module_hash.get(h)
         if got is not None:
             self.by_module_hash.move_to_end(h)
         return got
 
-    def remember(self, h: bytes, linked) -> None:
+    def remember(self, h: str, linked) -> None:
         self.by_module_hash[h] = linked
         while len(self.by_module_hash) > MODULES_KEPT:
             self.by_module_hash.popitem(last=False)
@@ -575,11 +583,11 @@ class JitEngine:
         # Cut blocks (run once, to end a budget exactly) do not count towards the hot tier.
         counted = not hot and batch[0].limit == MAX_BLOCK_INSNS
         text = module_text(batch, L.triple, L.layout, self.hot_threshold if counted else 0)
-        h = hashlib.sha256(f"{opt}\n{text}".encode()).digest()
+        h = L.key(text, opt)
         linked = L.module(h)
         if linked is None:
             compiles = self.stats.llvm_compiles
-            obj = L.object_code(text, self.cache, self.stats, opt)
+            obj = L.object_code(text, self.cache, self.stats, opt, key=h)
             if self.stats.llvm_compiles != compiles and not hot:
                 self.stats.blocks_compiled += len(batch)
                 self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
@@ -603,10 +611,10 @@ class JitEngine:
             return
         L = self.llvm
         text = module_text(batch, L.triple, L.layout, 0)
-        h = hashlib.sha256(f"{HOT_OPT}\n{text}".encode()).digest()
+        h = L.key(text, HOT_OPT)
         t0 = time.perf_counter()
         if self.hot_async and L.module(h) is None:
-            fut = L.compile_in_background(text, self.cache, self.stats, HOT_OPT)
+            fut = L.compile_in_background(text, self.cache, self.stats, HOT_OPT, h)
             state = self.state
 
             def done(_f):
