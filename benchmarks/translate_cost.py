@@ -93,7 +93,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = a.elf or fetch_busybox(tmp)
         batches, t_lift = sweep(path, a.blocks)
-        five, _ = sweep(path, a.blocks // 12, lambda b: b.ninsns == 5)
+        five, _ = sweep(path, a.blocks // 6, lambda b: b.ninsns == 5)
     L = Llvm.get()
     t_llvm, t_link = compile_all(L, batches)
     t5_llvm, t5_link = compile_all(L, five)

@@ -55,6 +55,8 @@ def extend_value(e, v, option, shift, bits):
     signed, option<1:0> the source width (8 << option<1:0>); then LSL shift."""
     signed = bool(option & 4)
     length = min(8 << (option & 3), bits - shift)
+    if length == bits - shift and shift:
+        return e.shl(v, shift, bits)           # the extended bits are all shifted out
     if length < bits:
         v = e.trunc(v, bits, length)
         v = e.sext(v, length, bits) if signed else e.zext(v, length, bits)
