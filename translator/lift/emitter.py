@@ -29,7 +29,7 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from runtime.state import offset_of
+from runtime.state import offset_of, TLB_WORDS
 from runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
 from ..semantics.ops import Emitter, ACC_ALIGN
 from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
@@ -40,7 +40,6 @@ OFF_PC = offset_of("pc")
 OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}
 OFF_ICOUNT = offset_of("icount")
 OFF_BUDGET = offset_of("budget")
-OFF_PENDING = offset_of("pending")
 OFF_HELPER_RET = offset_of("helper_ret")
 OFF_TLB = offset_of("tlb")
 HELPER_SYMBOL = "a64_helper"        # the runtime entry generated code calls (bound at link time)
@@ -51,8 +50,8 @@ OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
 EXIT_OK = 0            # (block) continue with the next block
 EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
 EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
-EXIT_BUDGET = 3        # (at block entry, nothing executed) the block does not fit in the
-                       # budget, or an event is pending, or (tier 0) the block became hot
+EXIT_BUDGET = 3        # (at a block boundary, nothing of the next block executed) it does not fit
+                       # in the budget, or an exit was requested, or (tier 0) the module became hot
 EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
 
 # Helper-call ids (translator/jit.py dispatches on them)
@@ -63,6 +62,7 @@ ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 TLB_BITS = 10
 TLB_ENTRIES = 1 << TLB_BITS
 TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad (the array is in CpuState)
+assert TLB_ENTRIES * TLB_ENTRY_SIZE // 8 == TLB_WORDS
 TLB_EMPTY = (1 << 64) - 1   # a tag no probe key can equal
 PAGE_BITS = 12
 PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
@@ -131,12 +131,6 @@ class LlvmEmitter(Emitter):
         self.notof: dict = {}        # name of a NOT(b) value -> b (for AddWithCarry(a, NOT(b), 1))
 
     # -- plumbing ------------------------------------------------------------
-    def t(self, bits=64) -> V:
-        """A fresh value number: the caller emits its definition next."""
-        n = self.tmp
-        self.tmp = n + 1
-        return V(f"%{n}", bits)
-
     def emit(self, line: str):
         self.lines.append("  " + line)
 
