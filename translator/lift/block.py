@@ -31,6 +31,7 @@ from .emitter import (LlvmEmitter, V, HELPER_SYMBOL, CRC_GLOBALS, OFF_ICOUNT, OF
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
 MODULE_FN = "a64_blocks"
+assert ENTRY_VALUES == 6            # the value numbers of the entry sequence written by _lifted
 
 
 class LiftedBlock:
@@ -73,8 +74,7 @@ def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
     if n == 0:
         return None
     e.flush()
-    assert ENTRY_VALUES == 6                   # the entry sequence written by _lifted
-    e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)
+    e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)           # the count at block end (see _lifted)
     # Exits to statically known PCs chain to that block's label.
     chainable = not e.context_may_change and not e.raised
     next_pc = e.next_pc if e.next_pc is not None else addr
