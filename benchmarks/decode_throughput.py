@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from translator.decode import decode_uncached as decode  # noqa: E402  (the uncached decoder)
+from a64jit.translator.decode import decode_uncached as decode  # noqa: E402  (the uncached decoder)
 
 
 def measure(words):
@@ -32,7 +32,7 @@ def main():
     args = ap.parse_args()
     rng = random.Random(1)
     rand = [rng.getrandbits(32) for _ in range(args.n)]
-    demo = os.path.join(os.path.dirname(__file__), "..", "runtime", "samples", "demo.bin")
+    demo = os.path.join(os.path.dirname(__file__), "..", "a64jit", "samples", "demo.bin")
     data = open(demo, "rb").read()
     code = [int.from_bytes(data[i:i + 4], "little") for i in range(64, len(data) - 3, 4)]
     real = [code[i % len(code)] for i in range(args.n)]

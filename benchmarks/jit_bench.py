@@ -31,9 +31,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from runtime.machine import Machine          # noqa: E402
+from a64jit.machine import Machine          # noqa: E402
 
-IMAGE = os.path.join(os.path.dirname(__file__), "..", "runtime", "samples", "bench.bin")
+IMAGE = os.path.join(os.path.dirname(__file__), "..", "a64jit", "samples", "bench.bin")
 LOAD = 0x40200000
 ITER_OFFSET = 0x40
 OPT = [0]

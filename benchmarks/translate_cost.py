@@ -21,17 +21,24 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from elftools.elf.elffile import ELFFile
 
-from elftools.elf.elffile import ELFFile            # noqa: E402
+from a64jit.runtime.abi import pack_ctx
+from a64jit.translator.jit import BATCH_BLOCKS
+from a64jit.translator.jit.config import HOT_THRESHOLD
+from a64jit.translator.jit.llvm import llvm_jit
+from a64jit.translator.lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 
-from translator.jit import Llvm, HELPER_IDS, BATCH_BLOCKS, HOT_THRESHOLD   # noqa: E402
-from translator.lift.block import lift_block, module_text, MAX_BLOCK_INSNS  # noqa: E402
+ARM64 = ["-oAPT::Architecture=arm64", "-oAPT::Architectures=arm64"]
+CTX = pack_ctx(1, 1, align_all=False, sp_align=False, mmu=False)      # EL1h, no alignment checks
 
 
 def fetch_busybox(tmp):
-    subprocess.run(["apt-get", "download", "-oAPT::Architecture=arm64", "-oAPT::Architectures=arm64",
-                    "busybox-static"], cwd=tmp, check=True, capture_output=True)
+    got = subprocess.run(["apt-get", "download", *ARM64, "busybox-static"], cwd=tmp, capture_output=True)
+    if got.returncode:                      # no arm64 package lists yet: fetch them, then retry
+        subprocess.run(["apt-get", "update", "-qq", *ARM64], check=True, capture_output=True)
+        subprocess.run(["apt-get", "download", *ARM64, "busybox-static"], cwd=tmp, check=True,
+                       capture_output=True)
     deb = glob.glob(os.path.join(tmp, "busybox-static_*.deb"))[0]
     subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], check=True)
     return os.path.join(tmp, "x", "bin", "busybox")
@@ -55,7 +62,7 @@ def sweep(path, nblocks, select=None):
     pc = base + len(data) // 4 // 4 * 4      # start a quarter into .text
     t0 = time.perf_counter()
     while n < nblocks:
-        b = lift_block(fetch, pc, 1 | 4, {}, HELPER_IDS, MAX_BLOCK_INSNS, nums)
+        b = lift_block(fetch, pc, CTX, MAX_BLOCK_INSNS, nums)
         if b is None:
             break
         pc = b.end_pc
@@ -77,9 +84,9 @@ def compile_all(L, batches):
     for batch in batches:
         text = module_text(batch, L.triple, L.layout, HOT_THRESHOLD)   # tier 0, as the engine compiles it
         t0 = time.perf_counter()
-        obj = L.compile(text)
+        obj = L.compile(text, 0)
         t1 = time.perf_counter()
-        L.link(obj)
+        L.link(L.key(text, 0), obj, MODULE_FN)
         t_link += time.perf_counter() - t1
         t_llvm += t1 - t0
     return t_llvm, t_link
@@ -94,7 +101,7 @@ def main():
         path = a.elf or fetch_busybox(tmp)
         batches, t_lift = sweep(path, a.blocks)
         five, _ = sweep(path, a.blocks // 6, lambda b: b.ninsns == 5)
-    L = Llvm.get()
+    L = llvm_jit()
     t_llvm, t_link = compile_all(L, batches)
     t5_llvm, t5_link = compile_all(L, five)
     blocks = [b for batch in batches for b in batch]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from . import abi
 from .state import CpuState
-from .memory import PhysMemory, Unmapped
+from .memory import PhysMemory, Unmapped, ACC_ALIGN
 from .sysregs import SysRegs
+from .sysreg_defs import SCTLR
 from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
                          EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER)
-from translator.semantics.ops import ACC_ALIGN
 
 PA_BITS = 44                 # ID_AA64MMFR0_EL1.PARange = 4
 M64 = (1 << 64) - 1
@@ -25,8 +26,6 @@ M64 = (1 << 64) - 1
 # Vector offsets (ARM ARM D1.10.2 "Exception vectors")
 VEC_CURRENT_SP0, VEC_CURRENT_SPX, VEC_LOWER_A64 = 0x000, 0x200, 0x400
 VEC_SYNC, VEC_IRQ, VEC_FIQ, VEC_SERROR = 0x000, 0x080, 0x100, 0x180
-
-SCTLR_A, SCTLR_SA, SCTLR_SA0 = 1 << 1, 1 << 3, 1 << 4
 
 
 class Cpu:
@@ -92,19 +91,22 @@ class Cpu:
     def compute_ctx(self) -> int:
         """The translation context: everything in PSTATE/SCTLR that changes
         what a block of guest code means (EL, SPSel, alignment checking, SP
-        alignment checking, MMU on).  Part of every translated block's key."""
+        alignment checking, MMU on), packed by ``abi.pack_ctx``.  Part of
+        every translated block's key."""
         s = self.state
         sctlr = self.sctlr()
-        sa = sctlr >> 4 & 1 if s.el == 0 else sctlr >> 3 & 1
-        return s.el | s.spsel << 2 | (sctlr >> 1 & 1) << 3 | sa << 4 | (sctlr & 1) << 5
+        return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
+                            sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
+                            mmu=bool(sctlr & SCTLR.M))
 
     def sctlr(self) -> int:
+        """SCTLR of the current translation regime (EL0 and EL1: SCTLR_EL1)."""
         return self.sysregs.get("SCTLR_EL2" if self.state.el == 2 else "SCTLR_EL1")
 
     # -- memory --------------------------------------------------------------
     def translate(self, va: int, size: int, write: bool, acc: int) -> int:
         """VA -> PA for a data access (MMU off: flat, 44-bit PA space)."""
-        if self.sctlr() & 1:
+        if self.sctlr() & SCTLR.M:
             self.warn("stage 1 MMU enabled but not implemented yet: flat mapping used")
         if va >> PA_BITS:
             raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
@@ -112,7 +114,7 @@ class Cpu:
 
     def check_alignment(self, va: int, size: int, write: bool, acc: int, align: int | None = None):
         align = align or size
-        if va & (align - 1) and (acc & ACC_ALIGN or self.sctlr() & SCTLR_A):
+        if va & (align - 1) and (acc & ACC_ALIGN or self.sctlr() & SCTLR.A):
             raise data_abort(va, FSC_ALIGNMENT, write=write)
 
     def read(self, va: int, size: int, acc: int = 0, isv=None) -> int:
@@ -135,10 +137,8 @@ class Cpu:
 
     def check_sp_alignment(self, sp: int) -> None:
         """CheckSPAlignment(): SCTLR_ELx.SA (SA0 at EL0)."""
-        if sp & 15:
-            bit = SCTLR_SA0 if self.state.el == 0 else SCTLR_SA
-            if self.sysregs.get("SCTLR_EL1" if self.state.el < 2 else "SCTLR_EL2") & bit:
-                raise GuestException(EC_SP_ALIGN, 0)
+        if sp & 15 and self.sctlr() & (SCTLR.SA0 if self.state.el == 0 else SCTLR.SA):
+            raise GuestException(EC_SP_ALIGN, 0)
 
     def fetch(self, pc: int) -> int:
         """Instruction fetch: PC alignment fault, then translation/abort."""

@@ -2,42 +2,42 @@
 (``e.helper(name, ...)``).  Each is ``fn(cpu, *args)``; it may raise a
 ``GuestException`` and returns a 64-bit value or None.  Both backends call the
 same functions (the JIT through a callback), so there is one implementation.
+
+``@helper`` registers a function under its name in ``HELPERS``: that is the
+one list of helpers (the interpreter looks names up there; the JIT's helper
+ids are the positions in it, see runtime/abi.py).  Add new helpers at the
+end: generated code in the persistent cache refers to helpers by position
+(the cache key includes the list, so reordering is safe, only wasteful).
 """
 from __future__ import annotations
 
 from . import sysreg_defs as D
 from .exceptions import (GuestException, undefined, EC_HVC64, EC_SMC64, EC_SYSREG, EC_WFX)
+from .sysreg_defs import HCR, SCTLR
 from .sysregs import trap_iss, el0_allowed
 
-HCR_TWI, HCR_TWE, HCR_TSC, HCR_HCD = 1 << 13, 1 << 14, 1 << 19, 1 << 29
-SCTLR_NTWI, SCTLR_NTWE, SCTLR_UMA = 1 << 16, 1 << 18, 1 << 9
+#: name -> fn(cpu, *args), in registration order (= the JIT's helper ids)
+HELPERS: dict = {}
 
 
+def helper(fn):
+    if fn.__name__ in HELPERS:
+        raise ValueError(f"two runtime helpers named {fn.__name__}")
+    HELPERS[fn.__name__] = fn
+    return fn
+
+
+@helper
 def mrs(cpu, key, rt):
     return cpu.sysregs.read(key, rt)
 
 
+@helper
 def msr(cpu, key, rt, value):
     cpu.sysregs.write(key, rt, value)
 
 
-def msr_spsel(cpu, value):
-    if cpu.state.el == 0:
-        raise undefined()
-    cpu.set_pstate_el(cpu.state.el, value)
-
-
-def msr_daif(cpu, imm, set_):
-    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR_UMA:
-        # MSR DAIFSet/DAIFClr at EL0 traps to EL1 (C5.3.x, SCTLR_EL1.UMA)
-        op2 = 6 if set_ else 7
-        iss = 0 << 20 | op2 << 17 | 3 << 14 | 4 << 10 | 31 << 5 | imm << 1
-        raise GuestException(EC_SYSREG, iss, target_el=1)
-    bits = (imm & 0xF) << 6
-    s = cpu.state
-    s.daif = (s.daif | bits) if set_ else (s.daif & ~bits & 0x3C0)
-
-
+@helper
 def sys(cpu, key, value):
     """SYS: DC, IC, TLBI, AT (C5.3 A64 System instructions)."""
     d = D.SYSOPS_BY_KEY.get(key)
@@ -92,18 +92,39 @@ def _at(cpu, d, va):
 _SYSOPS = {"dc": _dc, "ic": _ic, "tlbi": _tlbi, "at": _at}
 
 
+@helper
+def msr_spsel(cpu, value):
+    if cpu.state.el == 0:
+        raise undefined()
+    cpu.set_pstate_el(cpu.state.el, value)
+
+
+@helper
+def msr_daif(cpu, imm, set_):
+    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR.UMA:
+        # MSR DAIFSet/DAIFClr at EL0 traps to EL1 (C5.3.x, SCTLR_EL1.UMA)
+        op2 = 6 if set_ else 7
+        iss = 0 << 20 | op2 << 17 | 3 << 14 | 4 << 10 | 31 << 5 | imm << 1
+        raise GuestException(EC_SYSREG, iss, target_el=1)
+    bits = (imm & 0xF) << 6
+    s = cpu.state
+    s.daif = (s.daif | bits) if set_ else (s.daif & ~bits & 0x3C0)
+
+
+@helper
 def hvc(cpu, imm):
     # AArch64.CallHypervisor: UNDEFINED at EL0 and when HCR_EL2.HCD = 1.
-    if cpu.state.el == 0 or cpu.sysregs.get("HCR_EL2") & HCR_HCD:
+    if cpu.state.el == 0 or cpu.sysregs.get("HCR_EL2") & HCR.HCD:
         raise undefined()
     raise GuestException(EC_HVC64, imm, return_offset=4, target_el=2)
 
 
+@helper
 def smc(cpu, imm):
     el = cpu.state.el
     if el == 0:
         raise undefined()
-    if el == 1 and cpu.sysregs.get("HCR_EL2") & HCR_TSC:
+    if el == 1 and cpu.sysregs.get("HCR_EL2") & HCR.TSC:
         raise GuestException(EC_SMC64, imm, target_el=2)      # trapped: ELR = the SMC
     # No EL3: the board answers SMC as firmware (PSCI/SMCCC); it intercepts
     # this exception before it would be taken.
@@ -112,20 +133,23 @@ def smc(cpu, imm):
 
 def _wfx(cpu, is_wfe):
     el = cpu.state.el
-    if el == 0 and not cpu.sysregs.get("SCTLR_EL1") & (SCTLR_NTWE if is_wfe else SCTLR_NTWI):
+    if el == 0 and not cpu.sysregs.get("SCTLR_EL1") & (SCTLR.nTWE if is_wfe else SCTLR.nTWI):
         raise GuestException(EC_WFX, 0x1E00000 | int(is_wfe), target_el=1)
-    if el < 2 and cpu.sysregs.get("HCR_EL2") & (HCR_TWE if is_wfe else HCR_TWI):
+    if el < 2 and cpu.sysregs.get("HCR_EL2") & (HCR.TWE if is_wfe else HCR.TWI):
         raise GuestException(EC_WFX, 0x1E00000 | int(is_wfe), target_el=2)
 
 
+@helper
 def wfi(cpu):
     _wfx(cpu, False)
     cpu.halted = True          # the machine loop waits for an interrupt
 
 
+@helper
 def wfe(cpu):
     _wfx(cpu, True)            # no event model: WFE completes at once
 
 
+@helper
 def eret(cpu):
     return cpu.exception_return()

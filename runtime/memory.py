@@ -15,6 +15,15 @@ import bisect
 import ctypes
 import mmap
 
+# Access types of a data access (ARM ARM AccType), as flags: what the
+# semantics pass with a load/store and what Cpu.read/write check.
+ACC_NORMAL = 0
+ACC_UNPRIV = 1      # LDTR/STTR: EL0 permissions when executed at EL1
+ACC_ALIGN = 2       # alignment fault unless naturally aligned (exclusive, acquire/release)
+ACC_ORDERED = 4     # acquire/release (barrier semantics; no effect in a 1-CPU model)
+ACC_EXCL = 8        # load/store exclusive
+ACC_STREAM = 16     # non-temporal hint (LDNP/STNP); no effect
+
 
 class Unmapped(Exception):
     """No RAM or device at a physical address (-> external abort)."""

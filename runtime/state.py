@@ -1,5 +1,8 @@
 """The CPU state: one contiguous C structure.
 
+What generated code may rely on (field offsets, the formats of the engine
+words, the TLB entry format) is described in runtime/abi.py.
+
 Generated native code (the LLVM backend) addresses every field by a fixed byte
 offset into this structure; Python reads and writes it through ctypes.  Keep
 fields naturally aligned and never reorder them without bumping
@@ -9,11 +12,11 @@ Design choices:
 - ``x[31]`` holds the *current* stack pointer (SP_EL0 or SP_ELx, chosen by
   PSTATE.EL and PSTATE.SPSel) so that register number 31 in an "SP" context is
   an ordinary array slot for generated code.  The banked values of the SPs
-  that are not current live in ``sp_el[0..2]``; ``runtime.cpu.Cpu`` swaps them
+  that are not current live in ``sp_el[0..2]``; ``Cpu`` (runtime/cpu.py) swaps them
   whenever EL or SPSel changes (as QEMU's aarch64_restore_sp/save_sp do).
 - NZCV are four separate bytes (0/1): generated code can then drop dead flag
   writes, and the interpreter avoids masking.
-- System registers live in ``sysregs[]``; ``runtime.sysregs`` assigns each
+- System registers live in ``sysregs[]``; runtime/sysregs.py assigns each
   stored register a slot.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ import ctypes
 
 STATE_LAYOUT_VERSION = 2
 SYSREG_SLOTS = 512
-TLB_WORDS = 1024 * 4           # soft TLB: 1024 entries {read tag, write tag, addend, pad}
+TLB_ENTRIES = 1024             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
+TLB_ENTRY_WORDS = 4            # (the format of an entry is runtime/abi.py's)
 
 u8, u32, u64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64
 
@@ -59,7 +63,7 @@ class CpuState(ctypes.Structure):
         ("sysregs", u64 * SYSREG_SLOTS),
         # The soft TLB (filled by the runtime, probed inline by generated code
         # at constant offsets from the state pointer: no pointer to load).
-        ("tlb", u64 * TLB_WORDS),
+        ("tlb", u64 * (TLB_ENTRIES * TLB_ENTRY_WORDS)),
     ]
 
 

@@ -7,7 +7,8 @@ touch them, what they hold at reset and which bits are fixed.
 The PE modelled is an ARMv8.0-A Cortex-A57 (QEMU's "cortex-a57" identity)
 with EL0, EL1 and EL2, AArch64 only, no EL3, no FP/AdvSIMD yet, no PMU,
 no SVE/PAuth/MTE/RAS/LOR/PAN/VHE, and a GICv3 system-register CPU
-interface.  Register values follow /work/shared/platform.md section 3.
+interface.  Register values follow the project's platform notes (the
+boot contract and ID register values QEMU's virt/cortex-a57 presents).
 
 Conventions
 -----------
@@ -71,6 +72,11 @@ def encoding_key(op0: int, op1: int, crn: int, crm: int, op2: int) -> int:
     return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
 
 
+def encoding_fields(key: int) -> tuple[int, int, int, int, int]:
+    """The inverse of ``encoding_key``: (op0, op1, CRn, CRm, op2)."""
+    return key >> 14 & 3, key >> 11 & 7, key >> 7 & 15, key >> 3 & 15, key & 7
+
+
 @dataclass(frozen=True)
 class RegDef:
     name: str            # architectural name, e.g. "SCTLR_EL1"
@@ -108,6 +114,49 @@ class SysOpDef:      # SYS-space operations (op0 = 1): DC, IC, TLBI, AT
     @property
     def key(self) -> int:
         return encoding_key(1, self.op1, self.crn, self.crm, self.op2)
+
+
+# ---------------------------------------------------------------------------
+# Control-register bit fields used by the runtime (one place for each bit;
+# ARM ARM D17.2 SCTLR_EL1/SCTLR_EL2, D17.2.48 HCR_EL2)
+# ---------------------------------------------------------------------------
+
+class SCTLR:
+    """SCTLR_EL1 / SCTLR_EL2 bits (the EL2 register has the same positions
+    for the ones named here that it has)."""
+    M = 1 << 0          # stage 1 MMU enable
+    A = 1 << 1          # alignment checking
+    C = 1 << 2          # data cache enable
+    SA = 1 << 3         # SP alignment check (current EL)
+    SA0 = 1 << 4        # SP alignment check at EL0
+    UMA = 1 << 9        # EL0 may write DAIF
+    I = 1 << 12         # instruction cache enable
+    DZE = 1 << 14       # EL0 may execute DC ZVA
+    UCT = 1 << 15       # EL0 may read CTR_EL0
+    nTWI = 1 << 16      # EL0 WFI not trapped
+    nTWE = 1 << 18      # EL0 WFE not trapped
+    UCI = 1 << 26       # EL0 may execute cache maintenance by VA
+
+
+class HCR:
+    """HCR_EL2 bits."""
+    VM = 1 << 0
+    TWI = 1 << 13
+    TWE = 1 << 14
+    TSC = 1 << 19
+    HCD = 1 << 29
+    RW = 1 << 31
+
+
+class CNTKCTL:
+    EL0PCTEN = 1 << 0
+    EL0VCTEN = 1 << 1
+    EL0VTEN = 1 << 8
+    EL0PTEN = 1 << 9
+
+
+class MDSCR:
+    TDCC = 1 << 12
 
 
 # ---------------------------------------------------------------------------

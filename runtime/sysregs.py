@@ -22,14 +22,15 @@ from __future__ import annotations
 from . import sysreg_defs as D
 from .exceptions import GuestException, EC_SYSREG, undefined
 from .state import SYSREG_SLOTS
+from .sysreg_defs import encoding_key, encoding_fields, SCTLR, CNTKCTL, MDSCR
 
-# Bits of the registers that gate EL0 access (ARM ARM D17.2 SCTLR_EL1, CNTKCTL_EL1)
+# The bits that gate EL0 access (RegDef.el0 names them as "REG.BIT")
 GATE_BITS = {
-    "SCTLR_EL1.UMA": ("SCTLR_EL1", 9), "SCTLR_EL1.DZE": ("SCTLR_EL1", 14),
-    "SCTLR_EL1.UCT": ("SCTLR_EL1", 15), "SCTLR_EL1.UCI": ("SCTLR_EL1", 26),
-    "CNTKCTL_EL1.EL0PCTEN": ("CNTKCTL_EL1", 0), "CNTKCTL_EL1.EL0VCTEN": ("CNTKCTL_EL1", 1),
-    "CNTKCTL_EL1.EL0VTEN": ("CNTKCTL_EL1", 8), "CNTKCTL_EL1.EL0PTEN": ("CNTKCTL_EL1", 9),
-    "MDSCR_EL1.TDCC": ("MDSCR_EL1", 12),
+    "SCTLR_EL1.UMA": ("SCTLR_EL1", SCTLR.UMA), "SCTLR_EL1.DZE": ("SCTLR_EL1", SCTLR.DZE),
+    "SCTLR_EL1.UCT": ("SCTLR_EL1", SCTLR.UCT), "SCTLR_EL1.UCI": ("SCTLR_EL1", SCTLR.UCI),
+    "CNTKCTL_EL1.EL0PCTEN": ("CNTKCTL_EL1", CNTKCTL.EL0PCTEN), "CNTKCTL_EL1.EL0VCTEN": ("CNTKCTL_EL1", CNTKCTL.EL0VCTEN),
+    "CNTKCTL_EL1.EL0VTEN": ("CNTKCTL_EL1", CNTKCTL.EL0VTEN), "CNTKCTL_EL1.EL0PTEN": ("CNTKCTL_EL1", CNTKCTL.EL0PTEN),
+    "MDSCR_EL1.TDCC": ("MDSCR_EL1", MDSCR.TDCC),
 }
 
 
@@ -37,7 +38,7 @@ def el0_allowed(sysregs, gate: str) -> bool:
     """Evaluate a RegDef.el0 gate ("REG.BIT", or "!REG.BIT" for inverted sense)."""
     inverted = gate.startswith("!")
     reg, bit = GATE_BITS[gate.lstrip("!")]
-    return bool(sysregs.get(reg) >> bit & 1) != inverted
+    return bool(sysregs.get(reg) & bit) != inverted
 
 #: Virtual time: the counter advances one tick per TICK_INSNS retired
 #: instructions (1 instruction = 1 ns at the 62.5 MHz CNTFRQ: 16 per tick).
@@ -46,19 +47,11 @@ TICK_INSNS = 16
 M64 = (1 << 64) - 1
 
 
-def key_of(op0, op1, crn, crm, op2) -> int:
-    return op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
-
-
-def key_fields(key: int) -> tuple:
-    return key >> 14 & 3, key >> 11 & 7, key >> 7 & 15, key >> 3 & 15, key & 7
-
-
 def key_name(key: int) -> str:
     d = D.BY_KEY.get(key) or D.SYSOPS_BY_KEY.get(key)
     if d is not None:
         return d.name
-    return "S{}_{}_C{}_C{}_{}".format(*key_fields(key))
+    return "S{}_{}_C{}_C{}_{}".format(*encoding_fields(key))
 
 
 # Slots: every register of the table gets one (cheap, and lets "special"
@@ -69,7 +62,7 @@ assert len(SLOT) <= SYSREG_SLOTS, "grow state.SYSREG_SLOTS"
 
 def trap_iss(key: int, rt: int, is_read: bool) -> int:
     """ISS for EC 0x18 (trapped MSR, MRS or System instruction)."""
-    op0, op1, crn, crm, op2 = key_fields(key)
+    op0, op1, crn, crm, op2 = encoding_fields(key)
     return op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | int(is_read)
 
 
@@ -158,8 +151,8 @@ def _ccsidr(cpu):
 
 
 def _dczid(cpu):
-    v = D.BY_KEY[key_of(3, 3, 0, 0, 7)].reset
-    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") >> 14 & 1:
+    v = D.BY_KEY[encoding_key(3, 3, 0, 0, 7)].reset
+    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR.DZE:
         v |= 1 << 4                                   # DZP: DC ZVA prohibited
     return v
 
@@ -192,8 +185,8 @@ def _timer_ctl_write(ctl_name):
 
 def _cntfrq_read(cpu):
     # EL0 may read it when either counter is enabled for EL0 (CNTKCTL_EL1.EL0PCTEN/EL0VCTEN).
-    if cpu.state.el == 0 and not cpu.sysregs.get("CNTKCTL_EL1") & 3:
-        raise GuestException(EC_SYSREG, trap_iss(key_of(3, 3, 14, 0, 0), 31, True), target_el=1)
+    if cpu.state.el == 0 and not cpu.sysregs.get("CNTKCTL_EL1") & (CNTKCTL.EL0PCTEN | CNTKCTL.EL0VCTEN):
+        raise GuestException(EC_SYSREG, trap_iss(encoding_key(3, 3, 14, 0, 0), 31, True), target_el=1)
     return cpu.sysregs.get("CNTFRQ_EL0")
 
 

@@ -1,17 +1,18 @@
 """The reference interpreter: the semantics evaluated on Python ints.
 
-``InterpEmitter`` implements every operation of
-``translator.semantics.ops.Emitter`` directly on the CPU state; ``Interpreter``
-fetches, decodes (with a per-word cache of decoded instructions) and executes
-one instruction at a time.  Exceptions propagate as ``GuestException`` with
+``InterpEmitter`` implements every operation of the Emitter interface
+(semantics/ops.py) directly on the CPU state; ``Interpreter`` fetches,
+decodes (with a per-word cache of decoded instructions) and executes one
+instruction at a time; ``InterpEngine`` runs it behind the engine interface.  Exceptions propagate as ``GuestException`` with
 PC still at the instruction that raised them; the caller decides whether to
 take them (``Cpu.take_exception``) or report them (``run_snippet``).
 """
 from __future__ import annotations
 
-from runtime import helpers as H
-from runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
+from ..runtime.helpers import HELPERS
+from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
 from .decode import decode
+from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .semantics import lookup
 from .semantics.ops import Emitter
@@ -178,20 +179,19 @@ class InterpEmitter(Emitter):
         raise undefined()
 
     def helper(self, name, *args):
-        return getattr(H, name)(self.cpu, *args)
+        return HELPERS[name](self.cpu, *args)
 
     def end_block(self):
         pass
 
 
 class Interpreter:
-    """Executes guest instructions one at a time on a ``runtime.cpu.Cpu``."""
+    """Executes guest instructions one at a time on a ``Cpu``."""
 
     def __init__(self, cpu):
         self.cpu = cpu
         self.e = InterpEmitter(cpu)
         self._decoded: dict[int, tuple] = {}
-        self.undef_counts: dict[str, int] = {}
 
     def decoded(self, word: int):
         d = self._decoded.get(word)
@@ -211,3 +211,30 @@ class Interpreter:
         fn(e, f)
         s.pc = e.next_pc
         s.icount += 1
+
+
+class InterpEngine(Engine):
+    """The interpreter behind the engine interface (translator/engine.py)."""
+    name = "interp"
+
+    def __init__(self, cpu, code_range: tuple[int, int] | None = None):
+        self.cpu = cpu
+        self.interp = Interpreter(cpu)
+        self.code_range = code_range
+
+    def run(self, budget: int):
+        cpu = self.cpu
+        s = cpu.state
+        step = self.interp.step
+        target = s.icount + budget
+        lo, hi = self.code_range if self.code_range is not None else (0, 1 << 64)
+        while s.icount < target:
+            if not lo <= s.pc < hi:
+                return NO_CODE, None
+            try:
+                step()
+            except GuestException as exc:
+                return EXCEPTION, exc
+            if cpu.halted:
+                return PENDING, None
+        return BUDGET, None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from translator.decode import ROWS, decode
+from a64jit.translator.decode import ROWS, decode
 
 DATA_REGIONS = (0x10000000, 0x20001000)
 REGION_SIZE = 0x2000

@@ -9,7 +9,7 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
-from runtime.snippet import run_snippet
+from a64jit.snippet import run_snippet
 from tests.asm import asm
 from tests.differential.progs import random_program, random_state, random_word
 
@@ -147,15 +147,15 @@ def test_hot_tier_recompiles_and_agrees(monkeypatch):
 
 def test_hot_tier_on_a_whole_program(monkeypatch):
     import io
-    from runtime.machine import Machine
-    from runtime.loader import load_file
-    import runtime.cli
+    from a64jit.machine import Machine
+    from a64jit.runtime.loader import load_file
+    import a64jit.cli
     monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "50")
     monkeypatch.setenv("A64JIT_HOT_SYNC", "1")           # deterministic: swap at once
     outs = []
     for engine in ("interp", "jit"):
         m = Machine(ram_size=64 << 20, out=io.BytesIO())
-        m.load(0x40200000, load_file(runtime.cli.DEMO).data)
+        m.load(0x40200000, load_file(a64jit.cli.DEMO).data)
         m.enter(0x40200000)
         r = m.run(engine=engine, use_cache=False)
         outs.append((r.insns, m.uart.out.getvalue(), m.cpu.state.pc))
@@ -170,8 +170,8 @@ def test_hot_tier_compiles_in_the_background_and_swaps_in():
     import io
     import os
     import struct
-    from runtime.machine import Machine
-    image = bytearray(open(os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "samples",
+    from a64jit.machine import Machine
+    image = bytearray(open(os.path.join(os.path.dirname(__file__), "..", "..", "a64jit", "samples",
                                         "bench.bin"), "rb").read())
     struct.pack_into("<Q", image, 0x40, 100_000_000)        # 1.1G instructions: ~1 s at tier 0
     m = Machine(ram_size=64 << 20, out=io.BytesIO())

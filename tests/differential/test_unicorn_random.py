@@ -1,7 +1,7 @@
 """Differential test: single random A64 integer/system instructions, our engines vs Unicorn.
 
 Every case is one random instruction word (see groups.py) run from a random
-machine state by ``runtime.snippet.run_snippet`` (per engine in ENGINES) and
+machine state by ``a64jit.snippet.run_snippet`` (per engine in ENGINES) and
 by the Unicorn oracle.  Outcomes are classified, everything is collected, and
 only then is a summary printed and asserted on:
 
@@ -26,11 +26,9 @@ from __future__ import annotations
 import collections
 import os
 import random
-import sys
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -50,32 +48,7 @@ from .unicorn_oracle import (
 )
 
 
-def _import_run_snippet() -> Callable[..., dict] | None:
-    """runtime.snippet.run_snippet, or None while it does not exist yet.
-
-    Only a missing ``runtime``/``runtime.snippet`` module means "not written
-    yet"; any other import error is a real bug and propagates.
-    """
-    for attempt in range(2):
-        try:
-            from runtime.snippet import run_snippet  # type: ignore[import-not-found]
-
-            return run_snippet
-        except ModuleNotFoundError as e:
-            if e.name not in ("runtime", "runtime.snippet"):
-                raise
-            # pytest's rootdir-relative import mode puts tests/ (not the repo
-            # root) on sys.path; retry once with the repo root.
-            root = str(Path(__file__).resolve().parents[2])
-            if attempt or root in sys.path:
-                return None
-            sys.path.insert(0, root)
-    return None
-
-
-run_snippet = _import_run_snippet()
-if run_snippet is None:
-    pytest.skip("runtime.snippet.run_snippet not available yet", allow_module_level=True)
+from a64jit.snippet import run_snippet  # noqa: E402
 
 ENGINES = ["interp", "jit"]
 

@@ -1,7 +1,7 @@
 """Unicorn-based reference oracle implementing the ``run_snippet`` contract.
 
 ``run_unicorn(code, regs=..., mem=..., base=..., max_insns=...)`` returns the
-same dict shape as ``runtime.snippet.run_snippet``::
+same dict shape as ``a64jit.snippet.run_snippet``::
 
     {"regs": {...}, "pc": int, "mem": {addr: bytes}, "exception": None | {"ec", "iss", "far"},
      "insns": int}
@@ -21,7 +21,7 @@ Initial state
   which QEMU only refreshes when the stack pointer is switched.  After
   ``msr SPSel, #0`` Unicorn's SP is SP_EL0 (initially 0).  ``regs["sp"]``
   is the current SP on input (SP_EL1) and on output (whatever PSTATE.EL and
-  SPSel select then), like runtime.snippet's x[31].
+  SPSel select then), like a64jit.snippet's x[31].
 * System registers, QEMU's Cortex-A72 reset values unless noted (read with
   ``mrs``): SCTLR_EL1 = 0x00c50838 at reset (M = 0, A = 0, SA = SA0 = 1,
   C = I = 0, and the ARMv8.0 RES1 bits 20/28/29 missing); the oracle writes

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-A64JIT = [sys.executable, "-m", "runtime.cli"]
+A64JIT = [sys.executable, "-m", "a64jit"]
 
 
 def run(*args):

@@ -3,10 +3,10 @@ by the interpreter (ARM ARM D1.10 exception entry, D1.11 exception return)."""
 import pytest
 
 from tests.asm import asm
-from runtime.cpu import Cpu
-from runtime.memory import PhysMemory
-from runtime.exceptions import GuestException
-from translator.interp import Interpreter
+from a64jit.runtime.cpu import Cpu
+from a64jit.runtime.memory import PhysMemory
+from a64jit.runtime.exceptions import GuestException
+from a64jit.translator.interp import Interpreter
 
 CODE = 0x40000000
 VBAR1 = 0x40010000

@@ -5,9 +5,9 @@ import random
 import pytest
 
 from tests.asm import asm
-from translator import encoding
-from translator.decode import decode
-from translator.semantics import REGISTRY
+from a64jit.translator import encoding
+from a64jit.translator.decode import decode
+from a64jit.translator.semantics import REGISTRY
 
 CASES = {
     "adr": ["adr x0, .", "adrp x3, . + 0x5000"],

@@ -9,15 +9,15 @@ import sys
 
 import pytest
 
-from runtime.snippet import run_snippet
+from a64jit.snippet import run_snippet
 from tests.asm import asm
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 CHILD = """
 import sys, json, io
 sys.path.insert(0, %r)
-from runtime.machine import Machine
-from runtime.loader import load_file
+from a64jit.machine import Machine
+from a64jit.runtime.loader import load_file
 m = Machine(ram_size=64 << 20, out=io.BytesIO())
 img = load_file(%r)
 m.load(0x40200000, img.data); m.enter(0x40200000)
@@ -25,7 +25,7 @@ r = m.run(engine="jit")
 print(json.dumps({"reason": r.reason, "insns": r.insns, "out": m.uart.out.getvalue().decode(),
                   "stats": m.jit.stats.as_dict()}))
 """
-DEMO = os.path.join(ROOT, "runtime", "samples", "demo.bin")
+DEMO = os.path.join(ROOT, "a64jit", "samples", "demo.bin")
 
 
 def child(cache_dir, env_extra=None):
@@ -72,7 +72,7 @@ def test_corrupt_cache_entries_are_rebuilt_not_executed(tmp_path, damage):
 
 
 def test_disk_cache_is_bounded_and_keeps_recently_used_entries(tmp_path):
-    from translator.jit import CodeCache, Stats
+    from a64jit.translator.jit import CodeCache, Stats
     cache = CodeCache(str(tmp_path), max_bytes=64 << 10)          # room for 15 entries of 4 KiB
     key = lambda i: f"{i:02x}" + "0" * 62                          # noqa: E731
     blob = lambda i: bytes([i]) * 4096                              # noqa: E731
@@ -97,7 +97,7 @@ def test_cache_disabled_by_environment(tmp_path):
 
 def test_cli_no_cache_flag(tmp_path):
     env = dict(os.environ, A64JIT_CACHE_DIR=str(tmp_path), COLUMNS="200")
-    p = subprocess.run([sys.executable, "-m", "runtime.cli", "demo", "--no-cache"], capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "a64jit", "demo", "--no-cache"], capture_output=True,
                        text=True, env=env, cwd=ROOT, timeout=300)
     assert p.returncode == 0 and "0 modules from the code cache" in p.stderr
     assert not [f for _, _, fs in os.walk(tmp_path) for f in fs]

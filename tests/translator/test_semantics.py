@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from tests.asm import asm
-from runtime.snippet import run_snippet
+from a64jit.snippet import run_snippet
 
 M64 = (1 << 64) - 1
 DATA = 0x10000000

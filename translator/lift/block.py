@@ -16,17 +16,17 @@ blocks compiles in about two thirds of the time of 64 functions.)  Block
 
 so that every block, entered from the dispatcher or chained, stops at the
 budget with an exact count; an event for the runtime (``request_exit`` in
-jit.py) sets the pending word and zeroes the budget, so native code leaves
+runtime/abi.py) sets the pending word and zeroes the budget, so native code leaves
 at the next block boundary.  Exits to a statically known PC *chain*: they store the
 PC and branch to that block's label (``module_text`` turns labels of blocks
 outside the module into ``ret`` stubs back to the dispatcher).
 """
 from __future__ import annotations
 
+from ...runtime.abi import unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import (LlvmEmitter, V, HELPER_SYMBOL, CRC_GLOBALS, OFF_ICOUNT, OFF_BUDGET, OFF_PC,
-                      EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS, ENTRY_VALUES)
+from .emitter import LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -50,13 +50,13 @@ def label(pc: int) -> str:
     return f"P{pc:x}"
 
 
-def lift_block(fetch, pc: int, ctx: int, ctx_flags: dict, helper_ids: dict,
-               limit: int = MAX_BLOCK_INSNS, base: int = 0) -> LiftedBlock | None:
-    """Lift the block at ``pc``, numbering its values from ``base`` (the
+def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int = 0) -> LiftedBlock | None:
+    """Lift the block at ``pc`` in translation context ``ctx`` (packed, see
+    ``abi.pack_ctx``), numbering its values from ``base`` (the
     ``next_base`` of the block before it in the module).  ``fetch(addr)``
     returns the instruction word or None when it cannot be fetched.
     Returns None if the first instruction cannot be fetched."""
-    e = LlvmEmitter(ctx_flags, helper_ids, base)
+    e = LlvmEmitter(unpack_ctx(ctx), base)
     words = []
     addr = pc
     for i in range(limit):

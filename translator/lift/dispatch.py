@@ -7,30 +7,23 @@ address is in the state), call the block, repeat.  It returns to Python only wit
 """
 from __future__ import annotations
 
-from runtime.state import offset_of
-from .emitter import EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET
+from ...runtime.abi import (OFF_PENDING, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_CTX, OFF_JC_PTR,
+                            EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, JC_ENTRIES, JC_ENTRY_SIZE)
 
-JC_BITS = 12
-JC_ENTRIES = 1 << JC_BITS
-JC_ENTRY_SIZE = 32          # u64 pc, u64 ctx, u64 module function, u64 block index
-
-
-def jc_index(pc: int, ctx: int) -> int:
-    """Must match the IR below."""
-    return ((pc >> 2) ^ (ctx << 7)) & (JC_ENTRIES - 1)
+DISPATCH_FN = "a64_dispatch"
 
 
 def dispatcher_ir() -> str:
-    o = offset_of
+    """The dispatcher (its jump-cache hash is ``abi.jc_index``)."""
     return f"""
-define i64 @a64_dispatch(ptr noalias %s) {{
+define i64 @{DISPATCH_FN}(ptr noalias %s) {{
 entry:
-  %pendp = getelementptr i8, ptr %s, i64 {o('pending')}
-  %icp = getelementptr i8, ptr %s, i64 {o('icount')}
-  %budp = getelementptr i8, ptr %s, i64 {o('budget')}
-  %pcp = getelementptr i8, ptr %s, i64 {o('pc')}
-  %ctxp = getelementptr i8, ptr %s, i64 {o('ctx')}
-  %jcpp = getelementptr i8, ptr %s, i64 {o('jc_ptr')}
+  %pendp = getelementptr i8, ptr %s, i64 {OFF_PENDING}
+  %icp = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}
+  %budp = getelementptr i8, ptr %s, i64 {OFF_BUDGET}
+  %pcp = getelementptr i8, ptr %s, i64 {OFF_PC}
+  %ctxp = getelementptr i8, ptr %s, i64 {OFF_CTX}
+  %jcpp = getelementptr i8, ptr %s, i64 {OFF_JC_PTR}
   %jc = load ptr, ptr %jcpp, align 8
   br label %loop
 loop:

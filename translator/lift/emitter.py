@@ -29,43 +29,19 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from runtime.state import offset_of, TLB_WORDS
-from runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
-from ..semantics.ops import Emitter, ACC_ALIGN
+from ...runtime.abi import (OFF_X, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+                            HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
+                            HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
+                            TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, pack_info, pack_isv, pack_exc_flags)
+from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
+from ...runtime.memory import ACC_ALIGN
+from ..semantics.ops import Emitter
 from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .. import semantics as _sem  # noqa: F401  (registry)
 
-OFF_X = offset_of("x")
-OFF_PC = offset_of("pc")
-OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}
-OFF_ICOUNT = offset_of("icount")
-OFF_BUDGET = offset_of("budget")
-OFF_HELPER_RET = offset_of("helper_ret")
-OFF_TLB = offset_of("tlb")
-HELPER_SYMBOL = "a64_helper"        # the runtime entry generated code calls (bound at link time)
-OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
-OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
-
-# Block function return codes (also returned by the dispatcher)
-EXIT_OK = 0            # (block) continue with the next block
-EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
-EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
-EXIT_BUDGET = 3        # (at a block boundary, nothing of the next block executed) it does not fit
-                       # in the budget, or an exit was requested, or (tier 0) the module became hot
-EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* filled)
-
-# Helper-call ids (translator/jit.py dispatches on them)
-HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR = range(5)
-
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
-
-TLB_BITS = 10
-TLB_ENTRIES = 1 << TLB_BITS
-TLB_ENTRY_SIZE = 32      # u64 read_tag, u64 write_tag, u64 addend, u64 pad (the array is in CpuState)
-assert TLB_ENTRIES * TLB_ENTRY_SIZE // 8 == TLB_WORDS
-TLB_EMPTY = (1 << 64) - 1   # a tag no probe key can equal
-PAGE_BITS = 12
-PAGE_MASK = ~((1 << PAGE_BITS) - 1) & ((1 << 64) - 1)
+_TLB_SHIFT = TLB_ENTRY_SIZE.bit_length() - 1
+assert TLB_ENTRY_SIZE == 1 << _TLB_SHIFT
 
 M = MASK
 
@@ -101,17 +77,16 @@ _FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, 
 
 
 class LlvmEmitter(Emitter):
-    """Emits one block function body.  ``helper_ids`` maps runtime helper
-    names to the integer ids the JIT's callback understands."""
+    """Emits one block function body for the translation context ``ctx``
+    (an ``abi.Ctx``), numbering its values from ``base``."""
 
-    def __init__(self, ctx_flags: dict, helper_ids: dict, base: int = 0):
+    def __init__(self, ctx, base: int = 0):
         self.lines: list[str] = []
         self.base = base                         # first value number of this block
         self.tmp = base + ENTRY_VALUES           # next free value number (block.py writes the entry)
         self.ic0 = V(f"%{base + 1}", 64)         # the instruction count at block entry
         self.nlab = 0
-        self.ctx = ctx_flags                     # static: {"align_all", "sp_align"}
-        self.helper_ids = helper_ids
+        self.ctx = ctx                           # static: abi.Ctx (align_all, sp_align, ...)
         self.globals_used: set[str] = set()
         self.index = 0                           # instructions completed before this one
         self.pc = 0
@@ -126,7 +101,7 @@ class LlvmEmitter(Emitter):
         self.fp: dict = {}                       # state field offset -> its pointer in this basic block
         self.cache: dict = {}        # register n -> V64; "n"/"z"/"c"/"v" -> i1 value
         self.dirty: dict = {}        # keys of ``cache`` not yet written back (a dict: ordered)
-        self.align_all = bool(ctx_flags.get("align_all", False))
+        self.align_all = ctx.align_all
         self.zext_of: dict = {}      # name of zext(x) -> x (so trunc(zext(x)) is x)
         self.notof: dict = {}        # name of a NOT(b) value -> b (for AddWithCarry(a, NOT(b), 1))
 
@@ -443,7 +418,7 @@ class LlvmEmitter(Emitter):
         (pairs).
 
         The TLB is an array inside the state struct: entry i at
-        ``%s + OFF_TLB + 32 * i`` holds the read tag, the write tag and the
+        ``%s + OFF_TLB + TLB_ENTRY_SIZE * i`` holds the read tag, the write tag and the
         addend (host address minus guest page address, as a pointer).  Hit
         when the entry's tag equals the page of the access's *last* byte (so
         an access running into the next page misses), or, when alignment is
@@ -473,16 +448,16 @@ class LlvmEmitter(Emitter):
         self.tmp = k + 8
         self.nlab += 1
         lab = f"{self.base}.{self.nlab}"
-        info = kind | size << 8 | acc << 16 | _isv_code(isv) << 24 | self.index << 40
+        info = pack_info(kind, size, acc, pack_isv(isv), self.index)
         self.lines.append(
-            f"  %{n} = lshr i64 {A}, {PAGE_BITS - 5}\n"
-            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << 5}\n"
+            f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
+            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
             f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
-            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 8 if write else OFF_TLB}\n"
+            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
             f"  %{n + 4} = load i64, ptr %{n + 3}\n"
             f"{key}"
             f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
-            f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + 16}\n"
+            f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
             f"  %{k + 3} = load ptr, ptr %{k + 2}\n"
             f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"
             f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\n"
@@ -534,7 +509,7 @@ class LlvmEmitter(Emitter):
         self.start_label(cont)
 
     def check_sp_align(self, sp):
-        if not self.ctx.get("sp_align", False):
+        if not self.ctx.sp_align:
             return
         self.flush()
         bad = self.cmp("ne", self.and_(sp, 15, 64), 0, 64)
@@ -595,7 +570,7 @@ class LlvmEmitter(Emitter):
         self.st(OFF_EXC["iss"], iss, 64)
         if far is not None:
             self.st(OFF_EXC["far"], far, 64)
-        self.st(OFF_EXC["flags"], return_offset << 8 | int(far is not None), 64)
+        self.st(OFF_EXC["flags"], pack_exc_flags(far is not None, return_offset), 64)
         self.st(OFF_PC, self.pc, 64)
         self.st(OFF_ICOUNT, self.icount_here(), 64)
         self.emit("br label %exc")
@@ -617,7 +592,7 @@ class LlvmEmitter(Emitter):
         can name their instruction by its index in the block)."""
         self.flush()
         self.sync()
-        self._call_helper(HELPER_CALL | self.helper_ids[name] << 8, *args)
+        self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args)
         self.st(OFF_ICOUNT, self.ic0, 64)
         self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
@@ -626,16 +601,3 @@ class LlvmEmitter(Emitter):
         self.ended = True
         self.context_may_change = True
 
-
-def _isv_code(isv):
-    """Pack the (sse, srt, sf, ar) data-abort syndrome hint into an int."""
-    if isv is None:
-        return 0
-    sse, srt, sf, ar = isv
-    return 1 | int(sse) << 1 | srt << 2 | int(sf) << 7 | int(ar) << 8
-
-
-def unpack_isv(code: int):
-    if not code & 1:
-        return None
-    return (bool(code >> 1 & 1), code >> 2 & 31, bool(code >> 7 & 1), bool(code >> 8 & 1))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import semantics
 from ..fields import sext, ones
-from runtime.exceptions import EC_SVC64, EC_BRK64
+from ...runtime.exceptions import EC_SVC64, EC_BRK64
 
 M64 = ones(64)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import semantics
 from .common import extend_reg
-from .ops import ACC_NORMAL, ACC_UNPRIV, ACC_ALIGN, ACC_ORDERED, ACC_EXCL, ACC_STREAM
+from ...runtime.memory import ACC_NORMAL, ACC_UNPRIV, ACC_ALIGN, ACC_ORDERED, ACC_EXCL, ACC_STREAM
 from ..fields import sext, ones
 
 M64 = ones(64)

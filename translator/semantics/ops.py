@@ -1,74 +1,106 @@
 """The emitter interface that semantic functions are written against.
 
-This class documents every operation and is the base of both backends.
+This abstract class documents every operation and is the base of both
+backends: a backend that lacks an operation cannot be instantiated.
 Widths (``bits``) are explicit because the interpreter's values are plain
 Python ints; the LLVM backend uses them to pick IR types.  Boolean values
 ("1-bit") are what ``cmp``/``cond`` return and what ``select``/``branch_if``/
 ``if_`` take.
 
-Access flags for ``load``/``store`` (ARM ARM AccType):
+Access flags for ``load``/``store`` (ARM ARM AccType) are the runtime's
+(``runtime.memory.ACC_*``): what the CPU checks on an access.
 """
 from __future__ import annotations
 
-ACC_NORMAL = 0
-ACC_UNPRIV = 1      # LDTR/STTR: EL0 permissions when executed at EL1
-ACC_ALIGN = 2       # alignment fault unless naturally aligned (exclusive, acquire/release)
-ACC_ORDERED = 4     # acquire/release (barrier semantics; no effect in a 1-CPU model)
-ACC_EXCL = 8        # load/store exclusive
-ACC_STREAM = 16     # non-temporal hint (LDNP/STNP); no effect
+from abc import ABC, abstractmethod
+
+from ...runtime.memory import ACC_NORMAL
 
 CONDITIONS = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv")
 
 
-class Emitter:
+class Emitter(ABC):
     #: address of the instruction being executed/translated (a Python int)
     pc: int
     #: the 32-bit instruction word
     word: int
 
     # -- general registers --------------------------------------------------
+    @abstractmethod
     def rx(self, n, bits=64):           """X[n]/W[n]; register 31 reads as zero."""
+    @abstractmethod
     def rsp(self, n, bits=64):          """X[n]/W[n]; register 31 is the current SP."""
+    @abstractmethod
     def wx(self, n, v, bits=64):        """X[n] = v (32-bit writes zero-extend); 31 discards."""
+    @abstractmethod
     def wsp(self, n, v, bits=64):       """X[n] = v; register 31 is the current SP."""
 
     # -- flags ----------------------------------------------------------------
+    @abstractmethod
     def nzcv(self):                     """(n, z, c, v) as 1-bit values."""
+    @abstractmethod
     def set_nzcv(self, n, z, c, v):     """PSTATE.NZCV = n:z:c:v (1-bit values)."""
+    @abstractmethod
     def cond(self, cond: int):          """ConditionHolds(cond) as a 1-bit value."""
 
     # -- integer operations (all modulo 2**bits) -----------------------------
+    @abstractmethod
     def add(self, a, b, bits): ...
+    @abstractmethod
     def sub(self, a, b, bits): ...
+    @abstractmethod
     def mul(self, a, b, bits): ...
+    @abstractmethod
     def and_(self, a, b, bits): ...
+    @abstractmethod
     def or_(self, a, b, bits): ...
+    @abstractmethod
     def xor(self, a, b, bits): ...
+    @abstractmethod
     def not_(self, a, bits): ...
+    @abstractmethod
     def shl(self, a, s, bits):          """a << s, 0 <= s < bits."""
+    @abstractmethod
     def lshr(self, a, s, bits): ...
+    @abstractmethod
     def ashr(self, a, s, bits): ...
+    @abstractmethod
     def ror(self, a, s, bits): ...
+    @abstractmethod
     def zext(self, a, frm, to): ...
+    @abstractmethod
     def sext(self, a, frm, to): ...
+    @abstractmethod
     def trunc(self, a, frm, to): ...
+    @abstractmethod
     def cmp(self, op: str, a, b, bits): """op in eq ne ult ule ugt uge slt sle sgt sge -> 1-bit."""
+    @abstractmethod
     def select(self, c, a, b, bits): ...
+    @abstractmethod
     def add_with_carry(self, a, b, cin, bits):
         """AddWithCarry(): returns (result, n, z, c, v)."""
+    @abstractmethod
     def udiv(self, a, b, bits):         """Unsigned divide, 0 when b == 0 (UDIV)."""
+    @abstractmethod
     def sdiv(self, a, b, bits):         """Signed divide rounding to zero, 0 when b == 0, MIN/-1 = MIN."""
+    @abstractmethod
     def mulh(self, a, b, signed: bool): """High 64 bits of the 128-bit product of 64-bit a and b."""
+    @abstractmethod
     def clz(self, a, bits): ...
+    @abstractmethod
     def rbit(self, a, bits): ...
+    @abstractmethod
     def bswap(self, a, bits): ...
+    @abstractmethod
     def crc32(self, acc, val, nbytes: int, castagnoli: bool):
         """CRC32 (poly 0x04C11DB7) or CRC32C (0x1EDC6F41), bit-reflected, as the ARM pseudocode."""
 
     # -- memory ---------------------------------------------------------------
+    @abstractmethod
     def load(self, addr, size: int, acc: int = ACC_NORMAL, isv=None):
         """Read ``size`` bytes (little-endian) at virtual ``addr``; may fault.
         ``isv`` = (sse, srt, sf, ar) for the data-abort instruction syndrome."""
+    @abstractmethod
     def store(self, addr, value, size: int, acc: int = ACC_NORMAL, isv=None): ...
 
     def load_pair(self, addr, size: int, acc: int = ACC_NORMAL):
@@ -82,23 +114,35 @@ class Emitter:
         self.store(addr, v1, size, acc)
         self.store(self.add(addr, size, 64), v2, size, acc)
 
+    @abstractmethod
     def check_align(self, addr, size: int, write: bool):
         """Alignment fault unless addr is a multiple of ``size`` (a power of two)."""
+    @abstractmethod
     def check_sp_align(self, sp):       """SP alignment fault if SCTLR_ELx.SA and sp % 16."""
+    @abstractmethod
     def excl_mark(self, addr, size: int):   """Set the local exclusive monitor."""
+    @abstractmethod
     def excl_pass(self, addr, size: int):   """1-bit: does the monitor cover [addr, addr+size)?"""
+    @abstractmethod
     def excl_clear(self): ...
+    @abstractmethod
     def if_(self, c, then):             """Run ``then()`` (side effects only) when c holds."""
 
     # -- control flow and the runtime -------------------------------------
+    @abstractmethod
     def branch(self, target):           """Next PC = target."""
+    @abstractmethod
     def branch_if(self, c, target):     """Next PC = target if c else pc + 4."""
+    @abstractmethod
     def exception(self, ec: int, iss: int, return_offset: int = 0):
         """Raise a synchronous exception at this instruction (static syndrome)."""
+    @abstractmethod
     def undef(self):                    """UNDEFINED: exception with EC 0."""
+    @abstractmethod
     def helper(self, name: str, *args):
         """Call the runtime helper ``runtime.helpers.<name>(cpu, *args)``:
         system registers, barriers, cache/TLB maintenance, ERET, WFI...
         Helpers may raise guest exceptions and may change PC or PSTATE; they
         return a 64-bit value or None."""
+    @abstractmethod
     def end_block(self):                """Translation context may have changed: the block ends here."""

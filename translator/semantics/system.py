@@ -2,17 +2,13 @@
 (ARM ARM C4.1.87 "System", C5.3 A64 system instructions).
 
 Everything whose effect depends on system registers or changes the
-translation context goes through a runtime helper (``runtime.helpers``) and
+translation context goes through a runtime helper (runtime/helpers.py) and
 ends the block; nothing here touches system-register storage directly.
 """
 from __future__ import annotations
 
 from . import semantics
-
-
-def sysreg_key(op0, op1, crn, crm, op2) -> int:
-    """The 16-bit system register key: instruction bits 20:5 (o0 as op0 - 2)."""
-    return op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+from ...runtime.sysreg_defs import encoding_key as sysreg_key   # instruction bits 20:5 (o0 = op0 - 2)
 
 
 @semantics("hint")

@@ -33,7 +33,7 @@ def _summary(console, result, cpu, image_name, engine, jit):
 
 def cmd_run(args) -> int:
     from rich.console import Console
-    from .loader import load_file, ImageError, KERNEL_BASE_OFFSET
+    from .runtime.loader import load_file, ImageError, KERNEL_BASE_OFFSET
     from .machine import Machine, RAM_BASE
     console = Console(stderr=True)
     try:
@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_decode(args) -> int:
-    from translator.decode import decode
+    from .translator.decode import decode
     from capstone import Cs, CS_ARCH_ARM64, CS_MODE_ARM
     cs = Cs(CS_ARCH_ARM64, CS_MODE_ARM)
     for w in args.words:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 import time
 
-from .cpu import Cpu
-from .memory import PhysMemory
-from .exceptions import GuestException, EC_SMC64
+from .runtime.cpu import Cpu
+from .runtime.memory import PhysMemory
+from .runtime.exceptions import GuestException, EC_SMC64
+from .translator.engine import create_engine
+from .runloop import run_engine
 
 RAM_BASE = 0x4000_0000
 UART_BASE = 0x0900_0000
@@ -94,44 +96,18 @@ class Machine:
         return False
 
     def run(self, max_insns: int | None = None, engine: str = "jit", use_cache: bool | None = None) -> RunResult:
+        """Run on the engine "jit" or "interp" until the guest powers off,
+        halts with nothing to wake it, leaves RAM, or ``max_insns``."""
         cpu, s = self.cpu, self.cpu.state
         start_icount = s.icount
         t0 = time.perf_counter()
-        reason = "instruction limit"
-        self.jit = None
+        eng = create_engine(engine, cpu, use_cache=use_cache)
+        self.engine = eng
+        self.jit = eng if eng.name == "jit" else None
         try:
-            if engine == "jit":
-                from translator.jit import JitEngine
-                self.jit = eng = JitEngine(cpu, use_cache=use_cache)
-                chunk = 1 << 62
-                while max_insns is None or s.icount - start_icount < max_insns:
-                    left = chunk if max_insns is None else max_insns - (s.icount - start_icount)
-                    status, exc = eng.run(left)
-                    if status == "exception":
-                        if self._handle(exc):
-                            reason = "PSCI SYSTEM_OFF"
-                            break
-                    elif status == "pending" and cpu.halted:
-                        reason = "WFI with no interrupt source"
-                        break
-                    elif status == "untranslatable":
-                        reason = f"no code at {s.pc:#x}"
-                        break
-            elif engine == "interp":
-                from translator.interp import Interpreter
-                step = Interpreter(cpu).step
-                while max_insns is None or s.icount - start_icount < max_insns:
-                    try:
-                        step()
-                    except GuestException as exc:
-                        if self._handle(exc):
-                            reason = "PSCI SYSTEM_OFF"
-                            break
-                    if cpu.halted:
-                        reason = "WFI with no interrupt source"
-                        break
-            else:
-                raise ValueError(f"unknown engine {engine!r}")
+            reason = run_engine(eng, cpu, max_insns=max_insns,
+                                on_exception=lambda exc: "PSCI SYSTEM_OFF" if self._handle(exc) else None,
+                                on_halt=lambda: "WFI with no interrupt source")
         except KeyboardInterrupt:
             reason = "interrupted"
         return RunResult(reason, s.icount - start_icount, time.perf_counter() - t0)

@@ -20,11 +20,11 @@ tools depend on this contract: keep it stable.
 """
 from __future__ import annotations
 
-from .cpu import Cpu
-from .memory import PhysMemory
-from .exceptions import GuestException
-
-ENGINES = ("interp", "jit")
+from .runtime.cpu import Cpu
+from .runtime.memory import PhysMemory
+from .runtime.sysreg_defs import SCTLR
+from .translator.engine import create_engine, ENGINES
+from .runloop import run_engine
 
 
 def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
@@ -34,7 +34,7 @@ def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
         pm.add_ram(addr, len(data), bytes(data))
     cpu = Cpu(pm)
     cpu.set_pstate_el(1, 1)                          # EL1h
-    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~0b11011)  # M, A, SA, SA0 off
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~(SCTLR.M | SCTLR.A | SCTLR.SA | SCTLR.SA0))
     s = cpu.state
     for k, v in regs.items():
         if k == "sp":
@@ -74,39 +74,21 @@ def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: di
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
     cpu = _make_cpu(code, regs, mem, base)
-    if engine == "jit":
-        return _run_jit(cpu, code, mem, base, max_insns)
-    from translator.interp import Interpreter
-    interp = Interpreter(cpu)
-    s = cpu.state
-    end = base + len(code)
-    insns = 0
-    exception = None
-    while insns < max_insns and base <= s.pc < end:
-        try:
-            interp.step()
-        except GuestException as exc:
-            exception = exc.as_dict()
-            break
-        insns += 1
-    return _result(cpu, mem, exception, insns)
-
-
-def _run_jit(cpu, code, mem, base, max_insns):
-    from translator.jit import JitEngine
     # No disk cache for snippets: they are many and short (a test suite would
     # leave hundreds of thousands of entries); identical code is still linked
     # once per process.
-    eng = JitEngine(cpu, code_range=(base, base + len(code)), use_cache=False)
-    s = cpu.state
-    exception = None
-    while s.icount < max_insns:
-        status, exc = eng.run(max_insns - s.icount)
-        if status == "exception":
-            exception = exc.as_dict()
-            break
-        if status == "pending":              # WFI: nothing will wake it; carry on as the interpreter does
-            cpu.halted = False
-            continue
-        break                                # budget used, or PC left the code region
-    return _result(cpu, mem, exception, s.icount)
+    eng = create_engine(engine, cpu, code_range=(base, base + len(code)), use_cache=False)
+    raised = []
+
+    def on_exception(exc):
+        raised.append(exc.as_dict())
+        return "exception"
+
+    def on_halt():                 # WFI: nothing will wake it; carry on
+        cpu.halted = False
+
+    try:
+        run_engine(eng, cpu, max_insns=max_insns, on_exception=on_exception, on_halt=on_halt)
+    finally:
+        eng.close()
+    return _result(cpu, mem, raised[0] if raised else None, cpu.state.icount)

@@ -1,0 +1,179 @@
+"""The generated-code ABI: every format that generated native code, the
+native dispatcher and the Python side (runtime and JIT engine) share.
+
+Each packed format has its pack and its unpack function here, next to each
+other, and nothing else packs or unpacks it (as Dynarmic keeps its location
+descriptor and JIT state in one header each).  It lives at the bottom of the
+layers (runtime/), because both the runtime (the CPU computes the
+translation context; the MMU will fill the soft TLB) and the translator (the
+LLVM emitter, the dispatcher, the engine) depend on it.
+
+Persistent code depends on everything here: ``ABI_KEY`` (part of the code
+cache key) changes whenever a format, the state layout or the helper list
+changes, so stale object code is never linked.
+
+Contents:
+- state offsets that generated code uses (``OFF_*``);
+- block/dispatcher exit codes (``EXIT_*``) and the pending-event bits;
+- runtime-entry kinds, helper ids, and the packed ``info`` word of a
+  runtime call;
+- the data-abort syndrome hint (``pack_isv``/``unpack_isv``);
+- the exception flags word (``pack_exc_flags``/``unpack_exc_flags``);
+- the translation context (``pack_ctx``/``unpack_ctx``);
+- the soft-TLB and jump-cache geometry and entry formats.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import NamedTuple
+
+from . import helpers as _helpers
+from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
+
+ABI_VERSION = 1          # bump when the meaning of a format below changes
+M64 = (1 << 64) - 1
+
+# ---- state offsets used by generated code ------------------------------------
+OFF_X = offset_of("x")
+OFF_PC = offset_of("pc")
+OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}        # one byte each, 0 or 1
+OFF_ICOUNT = offset_of("icount")
+OFF_BUDGET = offset_of("budget")
+OFF_PENDING = offset_of("pending")
+OFF_CTX = offset_of("ctx")
+OFF_JC_PTR = offset_of("jc_ptr")
+OFF_HELPER_RET = offset_of("helper_ret")
+OFF_TLB = offset_of("tlb")
+OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
+OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
+
+# ---- exit codes (returned by block functions and by the dispatcher) ----------
+EXIT_OK = 0            # (block) continue with the next block
+EXIT_NOTRANS = 1       # no translation for (pc, ctx) in the jump cache
+EXIT_PENDING = 2       # pending event (interrupt, deadline, halt)
+EXIT_BUDGET = 3        # (at a block boundary, nothing of the next block executed) it does not fit
+                       # in the budget, or an exit was requested, or (tier 0) the module became hot
+EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* or the engine hold it)
+
+# ---- pending-event bits (CpuState.pending; any bit: leave native code) -------
+PENDING_HALT = 1             # WFI, or a runtime error to report
+PENDING_INVALIDATED = 2      # translations were dropped while native code ran
+PENDING_HOT = 4              # a hot-tier module finished compiling: come back to swap it in
+
+
+def request_exit(state, bit: int) -> None:
+    """Make native code leave at the next block boundary: set a pending bit
+    and zero the budget word, which every block checks on entry (as QEMU's
+    icount_decr exit request).  Safe from any thread: the run loop restores
+    the budget after it has cleared the pending word."""
+    state.pending |= bit
+    state.budget = 0
+
+
+# ---- the runtime entry: a64_helper(s, info, a, b, c, pc) -> ptr --------------
+HELPER_SYMBOL = "a64_helper"
+# kinds (info bits 7:0)
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR = range(5)
+
+# Helper ids are positions in runtime.helpers.HELPERS (the one registry).
+HELPER_NAMES = tuple(_helpers.HELPERS)
+HELPER_IDS = {n: i for i, n in enumerate(HELPER_NAMES)}
+HELPER_FNS = tuple(_helpers.HELPERS.values())
+HELPER_ARITY = tuple(len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS)   # without cpu
+
+
+def pack_info(kind: int, arg: int = 0, acc: int = 0, isv: int = 0, index: int = 0) -> int:
+    """The ``info`` argument of a runtime call: bits 7:0 kind, 15:8 the
+    access size (memory kinds) or helper id (HELPER_CALL), 23:16 access
+    flags, 39:24 the syndrome hint (``pack_isv``), 63:40 the index of the
+    instruction in its block (the state's count is the block's entry count
+    during a block: the runtime adds it when the access faults)."""
+    return kind | arg << 8 | acc << 16 | isv << 24 | index << 40
+
+
+def unpack_info(info: int) -> tuple[int, int, int, int, int]:
+    """(kind, size or helper id, access flags, syndrome hint, index in block)."""
+    return info & 0xFF, info >> 8 & 0xFF, info >> 16 & 0xFF, info >> 24 & 0xFFFF, info >> 40
+
+
+def pack_isv(isv) -> int:
+    """Pack the semantics' (sse, srt, sf, ar) data-abort syndrome hint (or None)."""
+    if isv is None:
+        return 0
+    sse, srt, sf, ar = isv
+    return 1 | int(sse) << 1 | srt << 2 | int(sf) << 7 | int(ar) << 8
+
+
+def unpack_isv(code: int):
+    if not code & 1:
+        return None
+    return (bool(code >> 1 & 1), code >> 2 & 31, bool(code >> 7 & 1), bool(code >> 8 & 1))
+
+
+# ---- exception raised by generated code: exc_ec, exc_iss, exc_far, exc_flags --
+def pack_exc_flags(far_valid: bool, return_offset: int = 0, target_el: int | None = None) -> int:
+    """exc_flags: bit 0 FAR valid, bits 15:8 preferred-return offset, bits
+    23:16 target EL + 1 (0: the default target)."""
+    return int(far_valid) | return_offset << 8 | (0 if target_el is None else target_el + 1) << 16
+
+
+def unpack_exc_flags(flags: int) -> tuple[bool, int, int | None]:
+    """(FAR valid, return offset, target EL or None)."""
+    t = flags >> 16 & 0xFF
+    return bool(flags & 1), flags >> 8 & 0xFF, t - 1 if t else None
+
+
+# ---- translation context (CpuState.ctx, part of every translation's key) ------
+class Ctx(NamedTuple):
+    el: int
+    spsel: int
+    align_all: bool        # SCTLR_ELx.A: every access checked for alignment
+    sp_align: bool         # SCTLR_ELx.SA (SA0 at EL0): SP alignment checking
+    mmu: bool              # SCTLR_ELx.M
+
+
+def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool) -> int:
+    """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 MMU on."""
+    return el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5
+
+
+def unpack_ctx(ctx: int) -> Ctx:
+    return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1))
+
+
+# ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------
+# Entry i at OFF_TLB + TLB_ENTRY_SIZE * i: u64 read tag, u64 write tag, u64
+# addend (host address minus guest page address), u64 pad.  A probe hits when
+# the tag equals the page of the access's last byte (or, with alignment
+# required, the address masked with PAGE_MASK | (size - 1)).
+PAGE_BITS = 12
+PAGE_MASK = ~((1 << PAGE_BITS) - 1) & M64
+TLB_ENTRIES = _TLB_N
+TLB_BITS = TLB_ENTRIES.bit_length() - 1
+TLB_ENTRY_SIZE = 8 * TLB_ENTRY_WORDS
+TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND = 0, 8, 16        # byte offsets in an entry
+TLB_EMPTY = M64              # a tag no probe key can equal
+assert TLB_ENTRIES == 1 << TLB_BITS and TLB_ENTRY_SIZE == 32
+
+
+def tlb_index(va: int) -> int:
+    """Entry of a virtual address (must match the emitter's probe)."""
+    return va >> PAGE_BITS & (TLB_ENTRIES - 1)
+
+
+# ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------
+# Direct-mapped entries {u64 pc, u64 ctx, u64 module function, u64 block index};
+# an empty entry has an odd pc tag (never a PC).
+JC_BITS = 12
+JC_ENTRIES = 1 << JC_BITS
+JC_ENTRY_SIZE = 32
+JC_EMPTY = M64
+
+
+def jc_index(pc: int, ctx: int) -> int:
+    """Entry of (pc, ctx) (must match the dispatcher's IR)."""
+    return ((pc >> 2) ^ (ctx << 7)) & (JC_ENTRIES - 1)
+
+
+# ---- identity of all of the above, for the code cache key ---------------------
+ABI_KEY = f"abi{ABI_VERSION}|state{STATE_LAYOUT_VERSION}|tlb{TLB_BITS}|jc{JC_BITS}|" + ",".join(HELPER_NAMES)

@@ -1,0 +1,544 @@
+"""The JIT engine (one per vCPU): translations, the jump cache, soft-TLB
+fills, invalidation, the runtime entry, the hot tier, and the run loop
+around the native dispatcher.
+
+``run(budget)`` executes until the budget, an exception, a pending event
+or a PC it may not translate (the engine interface, translator/engine.py).
+
+Code lifetime.  Translations are grouped in modules (a batch of blocks
+lifted together and linked as one LLVM module; blocks of a module chain to
+each other directly).  A module is dropped whole — by invalidation (a store
+to a code page, IC IVAU/IALLU), by being superseded, or by tier-up (its
+tier-0 code replaced by the hot code) — and the engine then gives its
+linked code back to the LLVM owner (llvm.py) at the next *safe point*: a
+return from native code to this loop, where no native frame of this engine
+can be inside it (as Dynarmic's deferred InvalidateCacheRange).  Dropping
+while native code runs (a store from generated code) also requests an exit,
+so running chains leave the dropped code at their next block boundary.
+"""
+from __future__ import annotations
+
+import collections
+import ctypes
+import time
+import weakref
+
+from ...runtime import abi
+from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
+                            PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, request_exit,
+                            HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
+                            HELPER_MEM_WRITE_PAIR, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
+                            TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
+                            OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
+from ...runtime.exceptions import GuestException
+from ...runtime.memory import RamRegion
+from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
+from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
+from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
+from . import entry
+from .cache import open_cache
+from .config import JitConfig, HOT_OPT
+from .llvm import llvm_jit
+
+BATCH_BLOCKS = 64
+M64 = (1 << 64) - 1
+_TLB_W = TLB_ENTRY_WORDS
+_TLB_READ, _TLB_WRITE, _TLB_ADDEND = (off // 8 for off in (abi.TLB_READ_TAG, abi.TLB_WRITE_TAG, abi.TLB_ADDEND))
+_JC_W = JC_ENTRY_SIZE // 8
+
+DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
+BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)
+
+
+class Stats:
+    def __init__(self):
+        self.blocks_lifted = 0
+        self.blocks_compiled = 0
+        self.llvm_compiles = 0          # modules given to LLVM's compiler
+        self.cache_hits = 0             # modules loaded from the disk cache
+        self.cache_rejected = 0         # corrupt/stale entries found and rebuilt
+        self.hot_recompiles = 0         # modules recompiled at the hot tier
+        self.hot_failed = 0             # hot-tier compiles that failed (tier 0 kept)
+        self.hot_seconds = 0.0
+        self.lift_seconds = 0.0
+        self.compile_seconds = 0.0
+        self.guest_insns_compiled = 0
+        self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+class Translation:
+    __slots__ = ("addr", "idx", "pc", "end", "ninsns", "ctx", "module")
+
+    def __init__(self, addr, idx, pc, end, ninsns, ctx, module):
+        self.addr, self.idx = addr, idx       # the module function, and this block's index in it
+        self.pc, self.end, self.ninsns, self.ctx = pc, end, ninsns, ctx
+        self.module = module          # module number: blocks of one module chain to each other
+
+
+class EngineModule:
+    """One module of this engine: its translation keys, its linked code, and
+    (tier 0, until it tiers up) the lifted blocks to recompile."""
+    __slots__ = ("keys", "linked", "batch")
+
+    def __init__(self, keys, linked, batch):
+        self.keys, self.linked, self.batch = keys, linked, batch
+
+
+def _release_all(llvm, held: collections.Counter):
+    for m, n in held.items():
+        for _ in range(n):
+            llvm.release(m)
+    held.clear()
+
+
+class JitEngine(Engine):
+    name = "jit"
+
+    def __init__(self, cpu, *, code_range: tuple[int, int] | None = None, use_cache: bool | None = None,
+                 cache_dir: str | None = None, config: JitConfig | None = None):
+        self.cpu = cpu
+        self.stats = Stats()
+        self.code_range = code_range
+        cfg = config or JitConfig.from_env()
+        if use_cache is not None:
+            cfg = cfg.replace(cache_enabled=use_cache)
+        if cache_dir is not None:
+            cfg = cfg.replace(cache_dir=cache_dir)
+        self.config = cfg
+        self.cache = open_cache(cfg)
+        t0 = time.perf_counter()
+        self.llvm = L = llvm_jit()
+        dispatch_addr = L.dispatcher(f'target triple = "{L.triple}"\n' + dispatcher_ir(), DISPATCH_FN,
+                                     self.cache, self.stats)
+        self.stats.compile_seconds += time.perf_counter() - t0
+        s = cpu.state
+        self.state = s
+        self.sptr = ctypes.addressof(s)
+        self.helper_ret_addr = self.sptr + OFF_HELPER_RET
+        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W))()
+        self.tlb = s.tlb                    # the soft TLB lives in the state struct
+        self.flush_jump_cache()
+        self.flush_tlb()
+        entry.register(self.sptr, self)
+        s.jc_ptr = ctypes.addressof(self.jc)
+        self.dispatch = DISPATCH_CFUNC(dispatch_addr)
+        self.translations: dict[tuple, Translation] = {}
+        self.code_pages: dict[int, set] = {}          # physical page -> translation keys
+        self.modules: dict[int, EngineModule] = {}    # module number -> module
+        self.hot_pending: dict[int, tuple] = {}       # module number -> (future, module key, start time)
+        self.hot_threshold = cfg.tier_up
+        self._nmod = 0
+        self._held: collections.Counter = collections.Counter()   # linked modules this engine holds
+        self._dead: list = []                         # linked modules to give back at the next safe point
+        self._finalizer = weakref.finalize(self, _release_all, L, self._held)
+        self.exc: GuestException | None = None
+        self.internal_error: BaseException | None = None
+        cpu.mem.write_observers.append(self._on_write)
+        cpu.ic_observers.append(self._on_ic)
+
+    def close(self) -> None:
+        """Stop observing the CPU and give back all linked code (the engine
+        must not run again)."""
+        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.ic_observers, self._on_ic)):
+            if fn in lst:
+                lst.remove(fn)
+        self.translations.clear()
+        self.modules.clear()
+        self.code_pages.clear()
+        self._dead.clear()
+        self.flush_jump_cache()
+        self._finalizer()
+
+    # -- caches -----------------------------------------------------------------
+    def flush_jump_cache(self):
+        ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))    # pc tag JC_EMPTY: odd, never a PC
+
+    def flush_tlb(self):
+        ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))  # TLB_EMPTY tags: never equal to a probe key
+
+    def _fill_tlb(self, va: int, write: bool):
+        """After a successful slow-path access to RAM: map the page for the fast path.
+        Pages holding translated code are never mapped for writing, so guest
+        stores to them come through the slow path and invalidate (SMC)."""
+        page = va & PAGE_MASK
+        try:
+            r = self.cpu.mem.region_of(page, 1 << PAGE_BITS)
+        except Exception:
+            return
+        if type(r) is not RamRegion:
+            return
+        i = tlb_index(va) * _TLB_W
+        tlb = self.tlb
+        addend = (r.host_addr + (page - r.base) - page) & M64
+        if tlb[i + _TLB_ADDEND] != addend or tlb[i + _TLB_READ] != page:
+            tlb[i + _TLB_READ] = tlb[i + _TLB_WRITE] = TLB_EMPTY
+        tlb[i + _TLB_ADDEND] = addend
+        if write:
+            if page not in self.code_pages:
+                tlb[i + _TLB_WRITE] = page
+        else:
+            tlb[i + _TLB_READ] = page
+
+    def _unmap_page_for_writes(self, page):
+        tlb = self.tlb
+        for i in range(_TLB_WRITE, TLB_ENTRIES * _TLB_W, _TLB_W):
+            if tlb[i] == page:
+                tlb[i] = TLB_EMPTY
+
+    # -- linked code ------------------------------------------------------------------
+    def _acquire(self, linked):
+        self.llvm.acquire(linked)
+        self._held[linked] += 1
+        return linked
+
+    def _drop_later(self, linked):
+        """Give ``linked`` back at the next safe point (native code may be inside it now)."""
+        self._dead.append(linked)
+
+    def _release_dead(self):
+        """At a safe point: give back the code of dropped modules."""
+        dead, self._dead = self._dead, []
+        for m in dead:
+            self._held[m] -= 1
+            if not self._held[m]:
+                del self._held[m]
+            self.llvm.release(m)
+
+    def held_modules(self) -> int:
+        """Linked modules this engine holds (live, or dropped and not yet given back)."""
+        return sum(self._held.values())
+
+    # -- invalidation -------------------------------------------------------------
+    def invalidate_page(self, page: int):
+        """Drop the translations on a page, and with them every block of the
+        same modules (those may tail-call the stale ones directly)."""
+        keys = self.code_pages.pop(page, None)
+        if not keys:
+            return
+        self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
+
+    def _drop_modules(self, modules):
+        dropped = False
+        for m in modules:
+            rec = self.modules.pop(m, None)
+            if rec is None:
+                continue
+            dropped = True
+            for k in rec.keys:
+                t = self.translations.get(k)
+                if t is not None and t.module == m:
+                    del self.translations[k]
+            self._drop_later(rec.linked)
+            self.stats.modules_dropped += 1
+        if dropped:
+            self.flush_jump_cache()
+            # A chain of blocks running now may tail-call dropped code: make it
+            # return to the dispatcher at its next block boundary.
+            request_exit(self.state, PENDING_INVALIDATED)
+
+    def invalidate_all(self):
+        self._drop_modules(list(self.modules))
+        self.translations.clear()
+        self.code_pages.clear()
+        self.flush_jump_cache()
+        request_exit(self.state, PENDING_INVALIDATED)
+
+    def _on_write(self, addr, size):
+        if not self.code_pages:
+            return
+        first, last = addr & PAGE_MASK, (addr + size - 1) & PAGE_MASK
+        for page in {first, last}:
+            if page in self.code_pages:
+                self.invalidate_page(page)
+
+    def _on_ic(self, op, va):
+        if op == "IC_IVAU":
+            self.invalidate_page(va & PAGE_MASK)      # MMU off: VA = PA
+        else:
+            self.invalidate_all()
+
+    # -- the runtime entry (native code -> Python) --------------------------------
+    def helper(self, sptr, info, a, b, c, pc):
+        """Runtime entry from generated code (see ``LlvmEmitter._call_helper``).
+        Returns the address of the helper_ret words (where a slow-path load
+        finds its value), or 0 when the instruction at ``pc`` raised an
+        exception (then PC and the count are set so that the block can
+        simply return EXIT_EXCEPTION)."""
+        cpu = self.cpu
+        s = self.state
+        kind, arg, acc, isv, index = unpack_info(info)
+        try:
+            if kind == HELPER_CALL:
+                r = HELPER_FNS[arg](cpu, *(a, b, c)[:HELPER_ARITY[arg]])
+                s.helper_ret = (r or 0) & M64
+                s.ctx = cpu.compute_ctx()
+                if cpu.halted:
+                    request_exit(s, PENDING_HALT)
+                return self.helper_ret_addr
+            size = arg
+            if kind == HELPER_MEM_READ:
+                s.helper_ret = cpu.read(a, size, acc, unpack_isv(isv))
+                self._fill_tlb(a, False)
+            elif kind == HELPER_MEM_WRITE:
+                cpu.write(a, size, b, acc, unpack_isv(isv))
+                self._fill_tlb(a, True)
+            elif kind == HELPER_MEM_READ_PAIR:
+                v1 = cpu.read(a, size, acc)
+                v2 = cpu.read((a + size) & M64, size, acc)
+                if size == 8:
+                    s.helper_ret, s.helper_ret2 = v1, v2
+                else:
+                    s.helper_ret = v1 | v2 << 8 * size
+                self._fill_tlb(a, False)
+            elif kind == HELPER_MEM_WRITE_PAIR:
+                cpu.write(a, size, b, acc)
+                cpu.write((a + size) & M64, size, c, acc)
+                self._fill_tlb(a, True)
+            else:
+                raise RuntimeError(f"unknown helper kind {kind}")
+            return self.helper_ret_addr
+        except GuestException as exc:
+            self.exc = exc
+            s.pc = pc
+            s.icount += index               # exact for helpers already; memory: + index in block
+            return 0
+        except BaseException as exc:          # an a64jit bug: stop, report outside native code
+            self.internal_error = exc
+            self.exc = None
+            request_exit(s, PENDING_HALT)
+            s.pc = pc
+            s.icount += index
+            return 0
+
+    # -- translation ------------------------------------------------------------------
+    def _fetch(self, addr):
+        if self.code_range is not None and not (self.code_range[0] <= addr < self.code_range[1] - 3):
+            return None
+        if addr & 3:
+            return None
+        try:
+            r = self.cpu.mem.region_of(addr, 4)      # MMU off: VA = PA
+        except Exception:
+            return None
+        if type(r) is not RamRegion:                 # code runs from RAM only (no device reads here)
+            return None
+        off = addr - r.base
+        return int.from_bytes(r.buf[off:off + 4], "little")
+
+    def translate(self, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS) -> Translation | None:
+        """Translate the block at (pc, ctx) and, in the same LLVM module, the
+        blocks statically reachable from it (up to BATCH_BLOCKS)."""
+        t0 = time.perf_counter()
+        first = lift_block(self._fetch, pc, ctx, limit)
+        if first is None:
+            return None
+        base = first.next_base
+        batch = [first]
+        if limit == MAX_BLOCK_INSNS:
+            seen = {pc}
+            todo = list(first.successors) + [first.end_pc]
+            while todo and len(batch) < BATCH_BLOCKS:
+                nxt = todo.pop(0)
+                if nxt in seen or (nxt, ctx, MAX_BLOCK_INSNS) in self.translations:
+                    continue
+                seen.add(nxt)
+                b = lift_block(self._fetch, nxt, ctx, MAX_BLOCK_INSNS, base)
+                if b is not None:
+                    base = b.next_base
+                    batch.append(b)
+                    # also the code right after the block: return points of
+                    # calls (BL/BLR) and not-taken paths are likely next.
+                    todo.extend(b.successors + [b.end_pc])
+        self.stats.blocks_lifted += len(batch)
+        t1 = time.perf_counter()
+        self.stats.lift_seconds += t1 - t0
+        linked = self._compile(batch)
+        self.stats.compile_seconds += time.perf_counter() - t1
+        result = None
+        self._nmod += 1
+        num = self._nmod
+        keys = []
+        self.modules[num] = EngineModule(keys, linked, batch if self.hot_threshold else None)
+        for k, b in enumerate(batch):
+            t = Translation(linked.addr, k, b.pc, b.end_pc, b.ninsns, ctx, num)
+            key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
+            old = self.translations.get(key)
+            if old is not None:                       # superseded: its module-mates may chain to it
+                self._drop_modules({old.module})
+            self.translations[key] = t
+            keys.append(key)
+            for page in {b.pc & PAGE_MASK, (b.end_pc - 1) & PAGE_MASK}:
+                if page not in self.code_pages:
+                    self.code_pages[page] = set()
+                    self._unmap_page_for_writes(page)
+                self.code_pages[page].add(key)
+            if b is first:
+                result = t
+        return result
+
+    def _compile(self, batch, opt: int | None = None):
+        """The linked module for a batch (from this process, the disk cache
+        or LLVM), held by this engine."""
+        L = self.llvm
+        level = self.config.opt if opt is None else opt
+        hot = level != self.config.opt
+        # Cut blocks (run once, to end a budget exactly) do not count towards the hot tier.
+        counted = not hot and batch[0].limit == MAX_BLOCK_INSNS
+        text = module_text(batch, L.triple, L.layout, self.hot_threshold if counted else 0)
+        key = L.key(text, level)
+        linked = L.lookup(key)
+        if linked is None:
+            compiles = self.stats.llvm_compiles
+            obj = L.object_code(text, level, self.cache, self.stats, key=key, verify=self.config.verify_ir)
+            if self.stats.llvm_compiles != compiles and not hot:
+                self.stats.blocks_compiled += len(batch)
+                self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
+            linked = L.link(key, obj, MODULE_FN)
+        return self._acquire(linked)
+
+    # -- the hot tier -------------------------------------------------------------------
+    def tier_up(self, pc: int, ctx: int) -> None:
+        """The block at (pc, ctx) became hot: recompile its whole module (its
+        blocks chain to each other) at the hot tier, on the background
+        thread; tier-0 code keeps running meanwhile, and the new code is
+        swapped in (``_finish_hot``) at a return to Python, which the
+        finished compile requests through the pending word.
+        A64JIT_HOT_SYNC=1 compiles synchronously instead."""
+        t = self.translations.get((pc, ctx, MAX_BLOCK_INSNS))
+        if t is None or t.module in self.hot_pending:
+            return
+        rec = self.modules.get(t.module)
+        if rec is None or rec.batch is None:
+            return
+        batch, rec.batch = rec.batch, None
+        L = self.llvm
+        text = module_text(batch, L.triple, L.layout, 0)
+        key = L.key(text, HOT_OPT)
+        t0 = time.perf_counter()
+        if self.config.hot_async and L.lookup(key) is None:
+            fut = L.compile_in_background(text, HOT_OPT, self.cache, self.stats, key, self.config.verify_ir)
+            state = self.state
+
+            def done(_f):
+                request_exit(state, PENDING_HOT)
+            fut.add_done_callback(done)
+            self.hot_pending[t.module] = (fut, key, t0)
+        else:
+            self._swap(t.module, self._compile(batch, HOT_OPT), t0)
+
+    def _finish_hot(self):
+        """Link hot-tier modules whose compilation has finished and switch to them."""
+        for m, (fut, key, t0) in list(self.hot_pending.items()):
+            if not fut.done():
+                continue
+            del self.hot_pending[m]
+            try:
+                obj = fut.result()
+            except Exception:                    # keep running tier 0; report in the stats
+                self.stats.hot_failed += 1
+                continue
+            if m in self.modules:                # not invalidated meanwhile
+                linked = self.llvm.lookup(key) or self.llvm.link(key, obj, MODULE_FN)
+                self._swap(m, self._acquire(linked), t0)
+
+    def _swap(self, module, linked, t0):
+        """Switch a module's blocks to the hot code (same block indices); the
+        tier-0 code is given back at the next safe point."""
+        rec = self.modules[module]
+        for key in rec.keys:
+            old = self.translations.get(key)
+            if old is not None and old.module == module:
+                old.addr = linked.addr
+        self._drop_later(rec.linked)
+        rec.linked = linked
+        self.flush_jump_cache()
+        self.stats.hot_recompiles += 1
+        self.stats.hot_seconds += time.perf_counter() - t0
+
+    # -- running ---------------------------------------------------------------------------
+    def _translation(self, pc: int, ctx: int, limit: int) -> Translation | None:
+        return self.translations.get((pc, ctx, limit)) or self.translate(pc, ctx, limit)
+
+    def _install(self, t: Translation):
+        i = jc_index(t.pc, t.ctx) * _JC_W
+        self.jc[i], self.jc[i + 1], self.jc[i + 2], self.jc[i + 3] = t.pc, t.ctx, t.addr, t.idx
+
+    def _exception_from_state(self) -> GuestException:
+        exc, self.exc = self.exc, None
+        if exc is not None:                      # raised by a runtime helper
+            return exc
+        s = self.state                           # raised by generated code: syndrome in state
+        far_valid, return_offset, target_el = unpack_exc_flags(s.exc_flags)
+        return GuestException(s.exc_ec, s.exc_iss, s.exc_far if far_valid else None,
+                              return_offset=return_offset, target_el=target_el)
+
+    def _untranslatable(self):
+        """No block at PC: inside the allowed range this is the architectural
+        fetch fault (PC alignment, instruction abort); outside, a stop."""
+        pc = self.state.pc
+        if self.code_range is None or self.code_range[0] <= pc < self.code_range[1]:
+            try:
+                self.cpu.fetch(pc)
+            except GuestException as exc:
+                return EXCEPTION, exc
+        return NO_CODE, None
+
+    def run(self, budget: int):
+        """Run until ``budget`` more instructions retired, an exception, a
+        pending event, or a PC that cannot be translated (translator/engine.py)."""
+        try:
+            return self._run(budget)
+        finally:
+            self._release_dead()                 # safe point: native code has returned
+
+    def _run(self, budget: int):
+        s = self.state
+        cpu = self.cpu
+        target = s.icount + budget
+        while True:
+            if self._dead:
+                self._release_dead()             # safe point: no native frame of this engine
+            # Clear the pending word before looking for finished hot compiles:
+            # a compile finishing after the look sets it again, so its swap is
+            # never missed.  (An exit request zeroes the budget word: set it
+            # again; the dispatcher looks at the pending word before anything.)
+            s.pending = 0
+            s.budget = target
+            if self.hot_pending:
+                self._finish_hot()
+            s.ctx = cpu.compute_ctx()
+            r = self.dispatch(self.sptr)
+            if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
+                # A block left at its entry with budget left and nothing pending:
+                # it has just become hot if it fits, else run one cut to fit.
+                t = self.translations.get((s.pc, s.ctx, MAX_BLOCK_INSNS))
+                if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
+                    self.tier_up(s.pc, s.ctx)
+                    continue
+                t = self._translation(s.pc, s.ctx, s.budget - s.icount)
+                if t is None:
+                    return self._untranslatable()
+                r = BLOCK_CFUNC(t.addr)(self.sptr, t.idx)
+                if r == EXIT_OK and not s.pending:
+                    continue
+            if self.internal_error is not None:
+                err, self.internal_error = self.internal_error, None
+                raise RuntimeError("a64jit internal error in a runtime helper") from err
+            if r == EXIT_EXCEPTION:
+                return EXCEPTION, self._exception_from_state()
+            if r == EXIT_PENDING or s.pending:
+                if s.pending & ~(PENDING_INVALIDATED | PENDING_HOT) or cpu.halted:
+                    return PENDING, None
+                continue                       # stale chains left, or hot code to swap in: carry on
+            if r == EXIT_BUDGET:
+                return BUDGET, None
+            if r == EXIT_NOTRANS:
+                t = self._translation(s.pc, s.ctx, MAX_BLOCK_INSNS)
+                if t is None:
+                    return self._untranslatable()
+                self._install(t)
+                continue
+            raise RuntimeError(f"dispatcher returned {r}")

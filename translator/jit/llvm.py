@@ -1,0 +1,205 @@
+"""The LLVM owner: target machines, the process's LLJIT, compiling module
+text to object code, linking object code into the JIT, and the linked
+modules shared in this process.
+
+One ``LlvmJit`` per process (``llvm_jit()``), as Numba keeps one JIT engine
+per process: it holds no cache and no statistics of any caller; those are
+arguments of each call.
+
+Linked code and its lifetime.  Every linked module is a ``LinkedModule``
+holding its LLJIT resource tracker; the code stays mapped while the tracker
+lives.  Modules are shared (identical module text is linked once per
+process) and reference-counted: an engine ``acquire``s the modules its
+translations use and ``release``s them at a safe point (no native frame of
+that engine inside them: see engine.py) when invalidation, tier-up or the
+engine's end drops them.  A module nobody holds is kept for reuse in a small
+LRU (``MODULES_KEPT``); beyond it, its tracker is disposed and LLVM unmaps
+the code.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import threading
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from ...runtime.abi import HELPER_SYMBOL
+from .cache import module_key
+from .entry import HELPER_ADDR
+
+MODULES_KEPT = 256           # linked modules no engine uses, kept for reuse
+
+
+class LinkedModule:
+    """Linked object code: the tracker keeps it mapped; ``addr`` is the
+    address of its exported function."""
+    __slots__ = ("key", "tracker", "addr", "refs")
+
+    def __init__(self, key, tracker, addr):
+        self.key, self.tracker, self.addr, self.refs = key, tracker, addr, 0
+
+
+class LlvmJit:
+    def __init__(self):
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        self._target = llvm.Target.from_default_triple()
+        self.triple = llvm.get_process_triple()
+        self._tms: dict[int, object] = {}
+        self._lock = threading.RLock()
+        self.layout = str(self.target_machine(0).target_data)
+        self.lljit = llvm.create_lljit_compiler(self.target_machine(0))
+        self.identity = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}"
+        self._pool = None                  # hot-tier compile thread, started on first use
+        self._tls = threading.local()
+        self._nlib = 0
+        self._linked: dict[str, LinkedModule] = {}                  # key -> module, held or kept
+        self._unused: collections.OrderedDict = collections.OrderedDict()   # key -> module nobody holds (LRU)
+        self.modules_freed = 0
+        self._dispatcher = None
+
+    def target_machine(self, opt: int):
+        with self._lock:
+            tm = self._tms.get(opt)
+            if tm is None:
+                tm = self._tms[opt] = self._target.create_target_machine(opt=opt, reloc="pic",
+                                                                         codemodel="small")
+            return tm
+
+    # -- compiling ------------------------------------------------------------
+    def key(self, text: str, opt: int) -> str:
+        return module_key(text, opt, self.identity)
+
+    def compile(self, text: str, opt: int, context=None, verify: bool = False) -> bytes:
+        """Module text -> object code.  ``verify`` runs LLVM's IR verifier
+        first (a malformed module raises instead of reaching codegen)."""
+        mod = llvm.parse_assembly(text, context=context)
+        if verify:
+            mod.verify()
+        tm = self.target_machine(opt)
+        if opt:
+            pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+            pb = llvm.create_pass_builder(tm, pto)
+            pb.getModulePassManager().run(mod, pb)
+        return tm.emit_object(mod)
+
+    def object_code(self, text: str, opt: int, cache, stats, *, key: str | None = None, context=None,
+                    verify: bool = False) -> bytes:
+        """Object code for a module: from the disk cache when present and
+        intact, else compiled by LLVM (and stored).  Counts into ``stats``."""
+        key = key or self.key(text, opt)
+        obj = cache.get(key, stats) if cache else None
+        if obj is not None:
+            stats.cache_hits += 1
+            return obj
+        obj = self.compile(text, opt, context, verify)
+        stats.llvm_compiles += 1
+        if cache:
+            try:
+                cache.put(key, obj)
+            except OSError:
+                pass                     # a read-only cache directory is not an error
+        return obj
+
+    def compile_in_background(self, text: str, opt: int, cache, stats, key: str, verify: bool = False):
+        """Compile on the hot-tier thread (the second core: LLVM releases the
+        GIL), in that thread's own LLVM context.  Returns a Future of the
+        object code."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="a64jit-hot")
+
+        def job():
+            ctx = getattr(self._tls, "ctx", None)
+            if ctx is None:
+                ctx = self._tls.ctx = llvm.create_context()
+            return self.object_code(text, opt, cache, stats, key=key, context=ctx, verify=verify)
+        return self._pool.submit(job)
+
+    # -- linking and lifetime ---------------------------------------------------
+    def _link(self, obj: bytes, name: str):
+        """Link object code into the JIT: (tracker, address of ``name``).
+        Every module gets its own library, so each can define the same
+        function name."""
+        with self._lock:
+            self._nlib += 1
+            n = self._nlib
+        tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \
+            .import_symbol(HELPER_SYMBOL, HELPER_ADDR).link(self.lljit, f"a64lib{n}")
+        return tracker, tracker[name]
+
+    def lookup(self, key: str) -> LinkedModule | None:
+        """A module linked before (held by someone, or kept for reuse)."""
+        with self._lock:
+            return self._linked.get(key)
+
+    def link(self, key: str, obj: bytes, name: str) -> LinkedModule:
+        """Link ``obj`` as the module ``key`` (or return the one linked
+        before).  The caller ``acquire``s what it uses."""
+        with self._lock:
+            m = self._linked.get(key)
+            if m is not None:
+                return m
+        tracker, addr = self._link(obj, name)
+        with self._lock:
+            m = self._linked.get(key)
+            if m is None:
+                m = self._linked[key] = LinkedModule(key, tracker, addr)
+                self._unused[key] = m
+                self._trim()
+            return m
+
+    def acquire(self, m: LinkedModule) -> LinkedModule:
+        with self._lock:
+            m.refs += 1
+            self._unused.pop(m.key, None)
+            return m
+
+    def release(self, m: LinkedModule) -> None:
+        """Drop one reference.  The caller guarantees that no native frame
+        of its own is inside the module (a safe point)."""
+        with self._lock:
+            m.refs -= 1
+            assert m.refs >= 0
+            if m.refs == 0 and self._linked.get(m.key) is m:
+                self._unused[m.key] = m
+                self._unused.move_to_end(m.key)
+                self._trim()
+
+    def _trim(self):
+        while len(self._unused) > MODULES_KEPT:
+            key, m = self._unused.popitem(last=False)
+            del self._linked[key]
+            m.tracker = None             # the last reference: LLVM unmaps the code
+            self.modules_freed += 1
+
+    def live_modules(self) -> int:
+        """Linked modules whose code is mapped (held or kept for reuse)."""
+        with self._lock:
+            return len(self._linked)
+
+    def dispatcher(self, text: str, name: str, cache, stats) -> int:
+        """The address of the native dispatcher (linked once per process,
+        never freed)."""
+        with self._lock:
+            if self._dispatcher is None:
+                key = self.key(text, 0)
+                obj = self.object_code(text, 0, cache, stats, key=key)
+                m = self.link(key, obj, name)
+                self._dispatcher = self.acquire(m)
+            return self._dispatcher.addr
+
+
+_JIT: LlvmJit | None = None
+_JIT_LOCK = threading.Lock()
+
+
+def llvm_jit() -> LlvmJit:
+    """The process's LLVM owner (created on first use)."""
+    global _JIT
+    with _JIT_LOCK:
+        if _JIT is None:
+            _JIT = LlvmJit()
+        return _JIT
