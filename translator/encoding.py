@@ -13,9 +13,11 @@ Each row is ``(name, pattern, constraint)``:
   decoder goes on to later rows, and ends at UNDEF).  Constraints carry the
   "unallocated" rules of the ARM ARM's encoding index (C4.1).
 
-Rows are tried in table order within a bucket of the top bits, so a more
-specific row must come before a more general one that overlaps it.
-Anything no row accepts is UNDEFINED.  Section references are to the ARM ARM
+Rows are tried in table order.  Rows whose patterns overlap must say so: they
+go in one group of ``ORDERED`` (most specific first, in table order), as
+decodetree's pattern groups; the decoder rejects the table at import
+otherwise, and also rejects constraints that name anything but the row's
+fields (see ``decode.check_table``).  Anything no row accepts is UNDEFINED.  Section references are to the ARM ARM
 (DDI 0487) chapter C4 "A64 Instruction Set Encoding".
 """
 
@@ -77,3 +79,8 @@ TABLE = [
     ("dp3",         "sf 00 11011 op31:3 Rm:5 o0 Ra:5 Rn:5 Rd:5",
                     "(op31 == 0) or (sf and (op31 in (1, 5) or (op31 in (2, 6) and not o0)))"),
 ]
+
+# Groups of rows that overlap on purpose, each in priority order (the first
+# row that matches and whose constraint holds wins).  ARMv8.0's integer and
+# system encodings need none: every row above fixes bits the others differ in.
+ORDERED: list[tuple[str, ...]] = []
