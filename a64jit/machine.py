@@ -32,7 +32,6 @@ class MinimalUart:
 
     def __init__(self, out):
         self.out = out
-        self.written = bytearray()
 
     def mmio_read(self, offset, size):
         if offset == 0x18:                    # UARTFR: TXFE set, BUSY/TXFF clear
@@ -42,7 +41,6 @@ class MinimalUart:
     def mmio_write(self, offset, size, value):
         if offset == 0:
             b = bytes([value & 0xFF])
-            self.written += b
             self.out.write(b)
             self.out.flush()
 
@@ -59,7 +57,8 @@ class Machine:
         self.uart = MinimalUart(out or sys.stdout.buffer)
         self.mem.add_mmio(UART_BASE, 0x1000, self.uart)
         self.cpu = Cpu(self.mem)
-        self.powered_off = False
+        self.engine = None                      # the engine of the last run (its stats stay readable)
+        self.jit = None
 
     def load(self, addr: int, data: bytes) -> None:
         self.mem.write_bytes(addr, data)
@@ -79,7 +78,6 @@ class Machine:
         if fid == PSCI_VERSION:
             s.x[0] = 0x10000                  # PSCI 1.0
         elif fid in (PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET):
-            self.powered_off = True
             return True
         elif fid == PSCI_FEATURES:
             s.x[0] = 0 if s.x[1] & 0xFFFFFFFF in (PSCI_VERSION, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES) else PSCI_NOT_SUPPORTED
@@ -101,6 +99,8 @@ class Machine:
         cpu, s = self.cpu, self.cpu.state
         start_icount = s.icount
         t0 = time.perf_counter()
+        if self.engine is not None:
+            self.engine.close()                 # a new run, a new engine: give the old one's code back
         eng = create_engine(engine, cpu, use_cache=use_cache)
         self.engine = eng
         self.jit = eng if eng.name == "jit" else None

@@ -17,7 +17,6 @@ import argparse
 import glob
 import os
 import subprocess
-import sys
 import tempfile
 import time
 

@@ -79,9 +79,6 @@ class PhysMemory:
     def add_mmio(self, base: int, size: int, device) -> MmioRegion:
         return self._insert(MmioRegion(base, size, device))
 
-    def ram_regions(self) -> list[RamRegion]:
-        return [r for r in self.regions if isinstance(r, RamRegion)]
-
     # -- lookup ---------------------------------------------------------
     def region_of(self, addr: int, size: int = 1):
         """The region holding all of [addr, addr+size), or raise Unmapped."""

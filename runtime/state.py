@@ -71,5 +71,3 @@ def offset_of(field: str) -> int:
     """Byte offset of a field: what generated code uses."""
     return getattr(CpuState, field).offset
 
-
-REG_SP = 31

@@ -47,13 +47,6 @@ TICK_INSNS = 16
 M64 = (1 << 64) - 1
 
 
-def key_name(key: int) -> str:
-    d = D.BY_KEY.get(key) or D.SYSOPS_BY_KEY.get(key)
-    if d is not None:
-        return d.name
-    return "S{}_{}_C{}_C{}_{}".format(*encoding_fields(key))
-
-
 # Slots: every register of the table gets one (cheap, and lets "special"
 # registers without dedicated behaviour fall back to storage).
 SLOT = {d.name: i for i, d in enumerate(D.REGISTERS)}

@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import tempfile
 
-import pytest
-
 AS = shutil.which("aarch64-linux-gnu-as")
 OBJCOPY = shutil.which("aarch64-linux-gnu-objcopy")
 
@@ -21,7 +19,8 @@ OBJCOPY = shutil.which("aarch64-linux-gnu-objcopy")
 def asm(source: str, march: str = "armv8-a+crc") -> bytes:
     """Assemble ``source`` (instructions separated by newlines or ';') to raw bytes."""
     if AS is None or OBJCOPY is None:
-        pytest.skip("aarch64-linux-gnu-as not installed (apt-get install binutils-aarch64-linux-gnu)")
+        raise RuntimeError("aarch64-linux-gnu-as is not installed: run tests/bootstrap.sh "
+                           "(apt-get install binutils-aarch64-linux-gnu)")
     src = "\n".join(line.strip() for line in source.replace(";", "\n").splitlines()) + "\n"
     with tempfile.TemporaryDirectory() as d:
         s, o, b = (os.path.join(d, n) for n in ("a.s", "a.o", "a.bin"))

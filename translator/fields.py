@@ -62,10 +62,6 @@ def decode_bit_masks(n: int, imms: int, immr: int, datasize: int, immediate: boo
     return wmask, tmask
 
 
-def logical_imm(n: int, imms: int, immr: int, datasize: int) -> int:
-    return decode_bit_masks(n, imms, immr, datasize)[0]
-
-
 def _crc_table(poly_reflected: int) -> list[int]:
     """Byte-at-a-time table for a bit-reflected CRC-32 (the A64 CRC32
     instructions are reflected: ARM ARM CRC32 pseudocode with BitReverse)."""

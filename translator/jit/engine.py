@@ -45,6 +45,7 @@ M64 = (1 << 64) - 1
 _TLB_W = TLB_ENTRY_WORDS
 _TLB_READ, _TLB_WRITE, _TLB_ADDEND = (off // 8 for off in (abi.TLB_READ_TAG, abi.TLB_WRITE_TAG, abi.TLB_ADDEND))
 _JC_W = JC_ENTRY_SIZE // 8
+assert abi.JC_EMPTY == TLB_EMPTY == M64     # flushing is a memset of 0xFF bytes
 
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
 BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)

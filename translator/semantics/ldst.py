@@ -38,7 +38,7 @@ def _single_kind(size, opc):
     return MEMOP_LOAD, (32 if opc & 1 else 64), True
 
 
-def _single(e, f, offset, *, wback=False, postindex=False, acc=ACC_NORMAL, offset_is_value=False):
+def _single(e, f, offset, *, wback=False, postindex=False, acc=ACC_NORMAL):
     """The shared body of LDR/STR/LDRS*/PRFM/LDUR/STUR/LDTR/STTR forms."""
     size, opc, n, t = f.size, f.opc, f.Rn, f.Rt
     memop, regsize, signed = _single_kind(size, opc)

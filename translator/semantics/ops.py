@@ -16,8 +16,6 @@ from abc import ABC, abstractmethod
 
 from ...runtime.memory import ACC_NORMAL
 
-CONDITIONS = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv")
-
 
 class Emitter(ABC):
     #: address of the instruction being executed/translated (a Python int)

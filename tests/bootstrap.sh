@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install everything the test suite needs on a fresh Debian/Ubuntu machine
+# (as root, or with sudo), then the project itself with its test extras.
+# Tools already present are not reinstalled.  The suite skips nothing: a
+# missing tool is a failing test, so this is the way to get a green run.
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need="$need binutils-aarch64-linux-gnu"   # test code is assembly
+command -v git >/dev/null 2>&1 || need="$need git"                                            # layout checks
+if [ -n "$need" ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq $need >/dev/null
+fi
+python -m pip install -q -e '.[test]'
