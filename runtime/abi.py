@@ -24,6 +24,7 @@ Contents:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import NamedTuple
 
@@ -137,6 +138,7 @@ def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool) ->
     return el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5
 
 
+@functools.lru_cache(maxsize=256)           # a handful of contexts, unpacked once per block lifted
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1))
 
