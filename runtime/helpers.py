@@ -103,9 +103,10 @@ def msr_spsel(cpu, value):
 def msr_daif(cpu, imm, set_):
     if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR.UMA:
         # MSR DAIFSet/DAIFClr at EL0 traps to EL1 (C5.3.x, SCTLR_EL1.UMA)
+        # (the ISS of MSR (immediate): op0 = 0, op1 = 3, CRn = 4, CRm = the immediate, Rt = 31)
         op2 = 6 if set_ else 7
-        iss = 0 << 20 | op2 << 17 | 3 << 14 | 4 << 10 | 31 << 5 | imm << 1
-        raise GuestException(EC_SYSREG, iss, target_el=1)
+        raise GuestException(EC_SYSREG, trap_iss(D.encoding_key(0, 3, 4, imm & 0xF, op2), 31, False),
+                             target_el=1)
     bits = (imm & 0xF) << 6
     s = cpu.state
     s.daif = (s.daif | bits) if set_ else (s.daif & ~bits & 0x3C0)

@@ -65,6 +65,7 @@ class Stats:
         self.compile_seconds = 0.0
         self.guest_insns_compiled = 0
         self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
+        self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -280,6 +281,7 @@ class JitEngine(Engine):
                     request_exit(s, PENDING_HALT)
                 return self.helper_ret_addr
             size = arg
+            self.stats.slow_accesses += 1
             if kind == HELPER_MEM_READ:
                 s.helper_ret = cpu.read(a, size, acc, unpack_isv(isv))
                 self._fill_tlb(a, False)

@@ -1,0 +1,67 @@
+"""The generated-code ABI (runtime/abi.py): every packed format round-trips
+through its pack/unpack pair, and the places that must agree on a format do
+(generated code and the runtime on the soft TLB and the jump cache)."""
+import ctypes
+import io
+import itertools
+
+from a64jit.machine import Machine
+from a64jit.runtime import abi
+from a64jit.translator.jit import JitEngine, JitConfig
+from a64jit.translator.jit.cache import module_key
+from tests.asm import asm
+
+
+def test_info_word_round_trips():
+    for kind, arg, acc, index in itertools.product(range(5), (1, 2, 4, 8, 255), (0, 2, 8, 31), (0, 1, 31, 1 << 20)):
+        for isv in (None, (True, 31, True, True), (False, 7, False, True)):
+            code = abi.pack_isv(isv)
+            assert abi.unpack_isv(code) == isv
+            assert abi.unpack_info(abi.pack_info(kind, arg, acc, code, index)) == (kind, arg, acc, code, index)
+
+
+def test_exception_flags_and_context_round_trip():
+    for far, off, el in itertools.product((False, True), (0, 4), (None, 0, 1, 2)):
+        assert abi.unpack_exc_flags(abi.pack_exc_flags(far, off, el)) == (far, off, el)
+    for el, spsel, a, sa, m in itertools.product(range(3), (0, 1), *[(False, True)] * 3):
+        ctx = abi.pack_ctx(el, spsel, a, sa, m)
+        assert abi.unpack_ctx(ctx) == (el, spsel, a, sa, m) and ctx < 64
+
+
+def test_helper_ids_are_the_registry_and_key_the_cache():
+    from a64jit.runtime.helpers import HELPERS
+    assert abi.HELPER_NAMES == tuple(HELPERS) and len(abi.HELPER_IDS) == len(HELPERS)
+    assert all(n in abi.ABI_KEY for n in HELPERS)
+    assert module_key("x", 0, "llvm") != module_key("x", 2, "llvm") != module_key("y", 0, "llvm")
+
+
+def _machine(src):
+    m = Machine(ram_size=16 << 20, out=io.BytesIO())
+    m.load(0x40200000, asm(src))
+    m.enter(0x40200000)
+    return m
+
+
+def test_generated_code_probes_the_tlb_entries_the_runtime_fills():
+    """1,000 loads and stores to one page: after the first miss of each, all
+    hit the inline TLB (a format disagreement would send every one to Python)."""
+    m = _machine("ldr x1, =0x40400000; mov x2, #1000; 1: ldr x3, [x1, #16]; add x3, x3, #1; str x3, [x1, #16];"
+                 " subs x2, x2, #1; b.ne 1b; 2: b 2b; .ltorg")
+    eng = JitEngine(m.cpu, config=JitConfig(cache_enabled=False, hot_threshold=0))
+    eng.run(2 + 5 * 1000)
+    assert m.cpu.read(0x40400010, 8) == 1000
+    assert eng.stats.slow_accesses <= 4
+    eng.close()
+
+
+def test_dispatcher_finds_what_the_engine_installs_in_the_jump_cache():
+    m = _machine("mov x0, #7; b 1f; 1: add x0, x0, #1; 2: b 2b")
+    eng = JitEngine(m.cpu, config=JitConfig(cache_enabled=False, hot_threshold=0))
+    s = m.cpu.state
+    s.ctx = m.cpu.compute_ctx()
+    t = eng.translate(s.pc, s.ctx)
+    eng._install(t)
+    s.pending, s.budget = 0, s.icount + 2          # room for the first block only
+    r = eng.dispatch(ctypes.addressof(s))
+    assert r != abi.EXIT_NOTRANS and s.x[0] == 7 and s.icount == 2
+    eng.close()
