@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 1          # bump when the meaning of a format below changes
+ABI_VERSION = 2          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -130,17 +130,25 @@ class Ctx(NamedTuple):
     spsel: int
     align_all: bool        # SCTLR_ELx.A: every access checked for alignment
     sp_align: bool         # SCTLR_ELx.SA (SA0 at EL0): SP alignment checking
-    mmu: bool              # SCTLR_ELx.M
+    mmu: bool              # stage-1 translation on for the current regime
+    stage2: bool = False   # stage-2 translation on (HCR_EL2.VM)
+    asid: int = 0          # the current ASID when stage 1 of the EL1&0 regime is on
+    vmid: int = 0          # the current VMID when stage 2 is on
 
 
-def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool) -> int:
-    """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 MMU on."""
-    return el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5
+def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, stage2: bool = False,
+             asid: int = 0, vmid: int = 0) -> int:
+    """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 stage 1 on,
+    6 stage 2 on, 22:7 ASID, 30:23 VMID.  (Translations are keyed by the virtual PC and
+    this: code at the same VA in another address space is another translation.)"""
+    return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
+            | asid << 7 | vmid << 23)
 
 
 @functools.lru_cache(maxsize=256)           # a handful of contexts, unpacked once per block lifted
 def unpack_ctx(ctx: int) -> Ctx:
-    return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1))
+    return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
+               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF)
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------

@@ -13,9 +13,10 @@ from collections import Counter
 
 from . import abi
 from .state import CpuState
-from .memory import PhysMemory, Unmapped, ACC_ALIGN
+from .memory import PhysMemory, Unmapped, ACC_ALIGN, ACC_UNPRIV
+from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, fault_exception
 from .sysregs import SysRegs
-from .sysreg_defs import SCTLR
+from .sysreg_defs import SCTLR, HCR
 from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
                          EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER)
@@ -33,6 +34,7 @@ class Cpu:
         self.state = CpuState()
         self.mem = mem if mem is not None else PhysMemory()
         self.index = index
+        self.mmu = Mmu(self)
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
@@ -95,9 +97,10 @@ class Cpu:
         every translated block's key."""
         s = self.state
         sctlr = self.sctlr()
+        _, s1, s2, asid, vmid = self.mmu.context(s.el)
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
-                            mmu=bool(sctlr & SCTLR.M))
+                            mmu=s1, stage2=s2, asid=asid, vmid=vmid)
 
     def sctlr(self) -> int:
         """SCTLR of the current translation regime (EL0 and EL1: SCTLR_EL1)."""
@@ -105,12 +108,24 @@ class Cpu:
 
     # -- memory --------------------------------------------------------------
     def translate(self, va: int, size: int, write: bool, acc: int) -> int:
-        """VA -> PA for a data access (MMU off: flat, 44-bit PA space)."""
-        if self.sctlr() & SCTLR.M:
-            self.warn("stage 1 MMU enabled but not implemented yet: flat mapping used")
-        if va >> PA_BITS:
-            raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
-        return va
+        """VA -> PA for a data access through the MMU (runtime/mmu.py); with
+        translation off, flat in the 44-bit PA space.  Faults become data
+        aborts; an unaligned access to Device memory is an alignment fault."""
+        s = self.state
+        el = s.el
+        mmu = self.mmu
+        if not mmu.enabled(el):
+            if va >> PA_BITS:
+                raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
+            return va
+        perm_el = 0 if acc & ACC_UNPRIV and el == 1 else el       # LDTR/STTR: EL0 permissions
+        try:
+            pa, e = mmu.translate(va, WRITE if write else READ, el, perm_el)
+        except MmuFault as f:
+            raise fault_exception(f, data=True, write=write) from None
+        if e is not None and e.device and va & (size - 1):
+            raise data_abort(va, FSC_ALIGNMENT, write=write)
+        return pa
 
     def check_alignment(self, va: int, size: int, write: bool, acc: int, align: int | None = None):
         align = align or size
@@ -120,20 +135,46 @@ class Cpu:
     def read(self, va: int, size: int, acc: int = 0, isv=None) -> int:
         if va & (size - 1):
             self.check_alignment(va, size, False, acc)
+            if (va & 0xFFF) + size > 0x1000 and self.mmu.enabled(self.state.el):
+                # crosses a page: each part translated on its own (AArch64.Mem does bytes)
+                first = 0x1000 - (va & 0xFFF)
+                lo = self.read(va, first, acc, isv) if first in (1, 2, 4) else self._read_bytes(va, first, acc, isv)
+                rest = size - first
+                nxt = (va + first) & M64
+                hi = self.read(nxt, rest, acc, isv) if rest in (1, 2, 4) else self._read_bytes(nxt, rest, acc, isv)
+                return lo | hi << 8 * first
         pa = self.translate(va, size, False, acc)
         try:
             return self.mem.read(pa, size)
         except Unmapped as u:
             raise data_abort(_fault_va(va, pa, u), FSC_EXTERNAL, write=False, isv=_isv(size, isv)) from None
 
+    def _read_bytes(self, va, n, acc, isv):
+        return int.from_bytes(bytes(self.read((va + i) & M64, 1, acc, isv) for i in range(n)), "little")
+
     def write(self, va: int, size: int, value: int, acc: int = 0, isv=None) -> None:
         if va & (size - 1):
             self.check_alignment(va, size, True, acc)
+            if (va & 0xFFF) + size > 0x1000 and self.mmu.enabled(self.state.el):
+                for i in range(size):           # crosses a page: byte by byte, in order
+                    self.write((va + i) & M64, 1, value >> 8 * i & 0xFF, acc, isv)
+                return
         pa = self.translate(va, size, True, acc)
         try:
             self.mem.write(pa, size, value)
         except Unmapped as u:
             raise data_abort(_fault_va(va, pa, u), FSC_EXTERNAL, write=True, isv=_isv(size, isv)) from None
+
+    def fetch_pa(self, pc: int) -> int:
+        """The physical address of an instruction fetch at ``pc`` (raises the
+        instruction abort of a translation fault)."""
+        el = self.state.el
+        if not self.mmu.enabled(el):
+            return pc
+        try:
+            return self.mmu.translate(pc, FETCH, el)[0]
+        except MmuFault as f:
+            raise fault_exception(f, data=False, write=False) from None
 
     def check_sp_alignment(self, sp: int) -> None:
         """CheckSPAlignment(): SCTLR_ELx.SA (SA0 at EL0)."""
@@ -144,10 +185,11 @@ class Cpu:
         """Instruction fetch: PC alignment fault, then translation/abort."""
         if pc & 3:
             raise GuestException(EC_PC_ALIGN, 0, pc)
+        pa = self.fetch_pa(pc)
         try:
-            if pc >> PA_BITS:
-                raise Unmapped(pc)
-            return self.mem.read(pc, 4)
+            if pa >> PA_BITS:
+                raise Unmapped(pa)
+            return self.mem.read(pa, 4)
         except Unmapped:
             raise GuestException(EC_IABORT_SAME, FSC_EXTERNAL, pc) from None
 
@@ -169,7 +211,10 @@ class Cpu:
         at least EL1), with PC at the instruction that raised it."""
         s = self.state
         from_el = s.el
-        target = exc.target_el if exc.target_el is not None else max(from_el, 1)
+        target = exc.target_el
+        if target is None:
+            # EL0 exceptions go to EL2 when HCR_EL2.TGE (D1.10.3); else the current EL, at least EL1
+            target = 2 if from_el == 0 and self.sysregs.get("HCR_EL2") & HCR.TGE else max(from_el, 1)
         if target > from_el:
             offset = VEC_LOWER_A64
             # an exception from a lower EL reports the "lower EL" EC variant
@@ -185,6 +230,8 @@ class Cpu:
             sr.set("ESR" + sfx, ec << 26 | 1 << 25 | exc.iss)
             if exc.far is not None:
                 sr.set("FAR" + sfx, exc.far)
+            if exc.ipa is not None and target == 2:
+                sr.set("HPFAR_EL2", (exc.ipa >> 12) << 4)     # FIPA: IPA[43:12] in bits 39:4
         self.set_pstate_el(target, 1)
         s.daif = 0x3C0
         s.ss = s.il = 0

@@ -42,16 +42,17 @@ class GuestException(Exception):
     preferred return address is the next instruction; AArch64.CallSupervisor).
     """
 
-    __slots__ = ("ec", "iss", "far", "return_offset", "target_el")
+    __slots__ = ("ec", "iss", "far", "return_offset", "target_el", "ipa")
 
     def __init__(self, ec: int, iss: int = 0, far: int | None = None,
-                 return_offset: int = 0, target_el: int | None = None):
+                 return_offset: int = 0, target_el: int | None = None, ipa: int | None = None):
         super().__init__(ec, iss, far)
         self.ec = ec
         self.iss = iss
         self.far = far
         self.return_offset = return_offset
         self.target_el = target_el
+        self.ipa = ipa               # stage-2 faults: the IPA (HPFAR_EL2)
 
     def as_dict(self) -> dict:
         return {"ec": self.ec, "iss": self.iss, "far": self.far}

@@ -75,18 +75,16 @@ def _ic(cpu, d, va):
 
 
 def _tlbi(cpu, d, value):
-    for obs in cpu.tlbi_observers:
+    cpu.mmu.tlbi(d.name, value)
+    for obs in cpu.tlbi_observers:          # the JIT: its soft TLB and the translations it affects
         obs(d.name, value)
 
 
 def _at(cpu, d, va):
-    """AT S1E*: with the MMU off the result is the flat PA (PAR_EL1.F = 0)."""
-    try:
-        pa = cpu.translate(va, 1, d.name.endswith("W"), 0)
-    except GuestException as exc:
-        cpu.sysregs.set("PAR_EL1", 1 | (exc.iss & 0x3F) << 1)
-        return
-    cpu.sysregs.set("PAR_EL1", pa & 0xFFFFFFFFF000)
+    """AT S1E0R/W, S1E1R/W, S1E2R/W, S12E0R/W, S12E1R/W: PAR_EL1 gets the
+    result (runtime/mmu.py ``Mmu.at``).  A stage-2 fault on the stage-1 walk
+    of an AT S1E0*/S1E1* is taken to EL2 (v8.0) rather than recorded."""
+    cpu.sysregs.set("PAR_EL1", cpu.mmu.at(d.name, va))
 
 
 _SYSOPS = {"dc": _dc, "ic": _ic, "tlbi": _tlbi, "at": _at}

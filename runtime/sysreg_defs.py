@@ -141,10 +141,22 @@ class SCTLR:
 class HCR:
     """HCR_EL2 bits."""
     VM = 1 << 0
+    SWIO = 1 << 1
+    PTW = 1 << 2
+    FMO = 1 << 3
+    IMO = 1 << 4
+    AMO = 1 << 5
+    VF = 1 << 6
+    VI = 1 << 7
+    VSE = 1 << 8
+    DC = 1 << 12
     TWI = 1 << 13
     TWE = 1 << 14
     TSC = 1 << 19
+    TGE = 1 << 27
+    TVM = 1 << 26
     HCD = 1 << 29
+    TRVM = 1 << 30
     RW = 1 << 31
 
 

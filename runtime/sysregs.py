@@ -59,6 +59,11 @@ def trap_iss(key: int, rt: int, is_read: bool) -> int:
     return op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | int(is_read)
 
 
+#: registers whose value the MMU's cached translations depend on
+MMU_REGS = frozenset({"SCTLR_EL1", "SCTLR_EL2", "TCR_EL1", "TCR_EL2", "TTBR0_EL1", "TTBR1_EL1", "TTBR0_EL2",
+                      "MAIR_EL1", "MAIR_EL2", "HCR_EL2", "VTCR_EL2", "VTTBR_EL2"})
+
+
 class SysRegs:
     def __init__(self, cpu):
         self.cpu = cpu
@@ -70,6 +75,8 @@ class SysRegs:
 
     def set(self, name: str, value: int) -> None:
         self.regs[SLOT[name]] = value & M64
+        if name in MMU_REGS:
+            self.cpu.mmu.flush()
 
     def reset(self) -> None:
         for d in D.REGISTERS:
@@ -107,6 +114,8 @@ class SysRegs:
         if d.kind == "special":
             self.cpu.warn(f"{d.name}: special behaviour not implemented, write stored")
         self.regs[SLOT[d.name]] = (value & ~d.res0 | d.res1) & M64
+        if d.name in MMU_REGS:
+            self.cpu.mmu.flush()       # what a walk would return may have changed
 
 
 # -- special registers -----------------------------------------------------------

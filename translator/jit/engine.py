@@ -32,6 +32,7 @@ from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EX
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException
 from ...runtime.memory import RamRegion
+from ...runtime.mmu import MmuFault, READ, WRITE
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
@@ -45,6 +46,7 @@ M64 = (1 << 64) - 1
 _TLB_W = TLB_ENTRY_WORDS
 _TLB_READ, _TLB_WRITE, _TLB_ADDEND = (off // 8 for off in (abi.TLB_READ_TAG, abi.TLB_WRITE_TAG, abi.TLB_ADDEND))
 _JC_W = JC_ENTRY_SIZE // 8
+_CTX_TRANSLATED = abi.pack_ctx(0, 0, False, False, True, True)    # stage 1 or stage 2 on
 assert abi.JC_EMPTY == TLB_EMPTY == M64     # flushing is a memset of 0xFF bytes
 
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
@@ -138,18 +140,24 @@ class JitEngine(Engine):
         self._finalizer = weakref.finalize(self, _release_all, L, self._held)
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
+        self.va_pages: dict[int, set] = {}            # virtual page (translation on) -> translation keys
+        self._tlb_key = self._tlb_context()
+        self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
         cpu.mem.write_observers.append(self._on_write)
         cpu.ic_observers.append(self._on_ic)
+        cpu.tlbi_observers.append(self._on_tlbi)
 
     def close(self) -> None:
         """Stop observing the CPU and give back all linked code (the engine
         must not run again)."""
-        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.ic_observers, self._on_ic)):
+        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.ic_observers, self._on_ic),
+                        (self.cpu.tlbi_observers, self._on_tlbi)):
             if fn in lst:
                 lst.remove(fn)
         self.translations.clear()
         self.modules.clear()
         self.code_pages.clear()
+        self.va_pages.clear()
         self._dead.clear()
         self.flush_jump_cache()
         self._finalizer()
@@ -161,34 +169,71 @@ class JitEngine(Engine):
     def flush_tlb(self):
         ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))  # TLB_EMPTY tags: never equal to a probe key
 
+    def _tlb_context(self):
+        """What the soft TLB's entries are valid for: None with translation
+        off (flat: valid at every EL), else the EL whose permissions filled
+        it and the MMU's generation (bumped by TLBI and by writes to the
+        translation registers)."""
+        cpu = self.cpu
+        el = cpu.state.el
+        mmu = cpu.mmu
+        return (el, mmu.generation) if mmu.enabled(el) else None
+
+    def _check_tlb_context(self):
+        key = self._tlb_context()
+        if key != self._tlb_key:
+            self._tlb_key = key
+            self.flush_tlb()
+
     def _fill_tlb(self, va: int, write: bool):
-        """After a successful slow-path access to RAM: map the page for the fast path.
-        Pages holding translated code are never mapped for writing, so guest
-        stores to them come through the slow path and invalidate (SMC)."""
+        """After a successful slow-path access: map its page for the inline
+        fast path when it is RAM (Normal memory, and with the permission of
+        the access at the current EL).  Pages holding translated code are
+        never mapped for writing, so guest stores to them come through the
+        slow path and invalidate (self-modifying code)."""
+        self._check_tlb_context()
+        cpu = self.cpu
         page = va & PAGE_MASK
+        if self._tlb_key is None:
+            pa_page = page
+        else:
+            try:
+                pa, e = cpu.mmu.translate(va, WRITE if write else READ, cpu.state.el)
+            except MmuFault:
+                return
+            if e is not None and e.device:
+                return                           # Device memory: unaligned accesses must fault
+            pa_page = pa & PAGE_MASK
         try:
-            r = self.cpu.mem.region_of(page, 1 << PAGE_BITS)
+            r = cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
         except Exception:
             return
         if type(r) is not RamRegion:
             return
         i = tlb_index(va) * _TLB_W
         tlb = self.tlb
-        addend = (r.host_addr + (page - r.base) - page) & M64
+        addend = (r.host_addr + (pa_page - r.base) - page) & M64
         if tlb[i + _TLB_ADDEND] != addend or tlb[i + _TLB_READ] != page:
             tlb[i + _TLB_READ] = tlb[i + _TLB_WRITE] = TLB_EMPTY
         tlb[i + _TLB_ADDEND] = addend
         if write:
-            if page not in self.code_pages:
+            if pa_page not in self.code_pages:
                 tlb[i + _TLB_WRITE] = page
         else:
             tlb[i + _TLB_READ] = page
 
-    def _unmap_page_for_writes(self, page):
+    def _unmap_page_for_writes(self, pa_page):
+        """No TLB entry may let stores reach the physical page ``pa_page``."""
+        try:
+            r = self.cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
+        except Exception:
+            return
+        host = r.host_addr + (pa_page - r.base)
         tlb = self.tlb
-        for i in range(_TLB_WRITE, TLB_ENTRIES * _TLB_W, _TLB_W):
-            if tlb[i] == page:
-                tlb[i] = TLB_EMPTY
+        for i in range(0, TLB_ENTRIES * _TLB_W, _TLB_W):
+            tag = tlb[i + _TLB_WRITE]
+            if tag != TLB_EMPTY and (tag + tlb[i + _TLB_ADDEND]) & M64 == host:
+                tlb[i + _TLB_WRITE] = TLB_EMPTY
 
     # -- linked code ------------------------------------------------------------------
     def _acquire(self, linked):
@@ -245,6 +290,7 @@ class JitEngine(Engine):
         self._drop_modules(list(self.modules))
         self.translations.clear()
         self.code_pages.clear()
+        self.va_pages.clear()
         self.flush_jump_cache()
         request_exit(self.state, PENDING_INVALIDATED)
 
@@ -258,9 +304,32 @@ class JitEngine(Engine):
 
     def _on_ic(self, op, va):
         if op == "IC_IVAU":
-            self.invalidate_page(va & PAGE_MASK)      # MMU off: VA = PA
+            cpu = self.cpu
+            try:
+                pa = cpu.mmu.translate(va, READ, cpu.state.el)[0] if cpu.mmu.enabled(cpu.state.el) else va
+            except MmuFault:
+                return                                 # nothing mapped there: nothing to invalidate
+            self.invalidate_page(pa & PAGE_MASK)
         else:
             self.invalidate_all()
+
+    def _on_tlbi(self, op, value):
+        """TLB maintenance: the soft TLB is refilled (the MMU's generation
+        changed), and translations made through mappings that may have
+        changed are dropped: by VA, those on that virtual page; otherwise all
+        that were made with translation on."""
+        self._check_tlb_context()
+        if "VA" in op[5:]:
+            page = (value & ((1 << 44) - 1)) << PAGE_BITS          # Xt[43:0] = VA[55:12]
+            if page >> 55 & 1:
+                page |= 0xFF << 56                                 # an upper-range (TTBR1) address
+            keys = self.va_pages.pop(page, None)
+            if keys:
+                self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
+        else:
+            mods = {t.module for k, t in self.translations.items() if t.ctx & _CTX_TRANSLATED}
+            if mods:
+                self._drop_modules(mods)
 
     # -- the runtime entry (native code -> Python) --------------------------------
     def helper(self, sptr, info, a, b, c, pc):
@@ -279,6 +348,7 @@ class JitEngine(Engine):
                 s.ctx = cpu.compute_ctx()
                 if cpu.halted:
                     request_exit(s, PENDING_HALT)
+                self._check_tlb_context()            # an MSR, ERET, TLBI... may have changed it
                 return self.helper_ret_addr
             size = arg
             self.stats.slow_accesses += 1
@@ -318,23 +388,37 @@ class JitEngine(Engine):
 
     # -- translation ------------------------------------------------------------------
     def _fetch(self, addr):
+        """The instruction word at virtual ``addr`` for translation, or None
+        (outside the code range, misaligned, not translatable, not RAM: the
+        block ends before it; executing it raises the fault precisely)."""
         if self.code_range is not None and not (self.code_range[0] <= addr < self.code_range[1] - 3):
             return None
         if addr & 3:
             return None
+        cpu = self.cpu
+        vpage = addr & PAGE_MASK
+        pa_page = self._fetch_pa.get(vpage)
+        if pa_page is None:
+            try:
+                pa_page = cpu.fetch_pa(vpage | addr & 0xFFF) & PAGE_MASK
+            except GuestException:
+                return None
+            self._fetch_pa[vpage] = pa_page
+        pa = pa_page | addr & 0xFFF
         try:
-            r = self.cpu.mem.region_of(addr, 4)      # MMU off: VA = PA
+            r = cpu.mem.region_of(pa, 4)
         except Exception:
             return None
         if type(r) is not RamRegion:                 # code runs from RAM only (no device reads here)
             return None
-        off = addr - r.base
+        off = pa - r.base
         return int.from_bytes(r.buf[off:off + 4], "little")
 
     def translate(self, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS) -> Translation | None:
         """Translate the block at (pc, ctx) and, in the same LLVM module, the
         blocks statically reachable from it (up to BATCH_BLOCKS)."""
         t0 = time.perf_counter()
+        self._fetch_pa = {}
         first = lift_block(self._fetch, pc, ctx, limit)
         if first is None:
             return None
@@ -373,11 +457,14 @@ class JitEngine(Engine):
                 self._drop_modules({old.module})
             self.translations[key] = t
             keys.append(key)
-            for page in {b.pc & PAGE_MASK, (b.end_pc - 1) & PAGE_MASK}:
-                if page not in self.code_pages:
-                    self.code_pages[page] = set()
-                    self._unmap_page_for_writes(page)
-                self.code_pages[page].add(key)
+            vpage = b.pc & PAGE_MASK                  # a block never crosses a page
+            page = self._fetch_pa[vpage]
+            if page not in self.code_pages:
+                self.code_pages[page] = set()
+                self._unmap_page_for_writes(page)
+            self.code_pages[page].add(key)
+            if ctx & _CTX_TRANSLATED:
+                self.va_pages.setdefault(vpage, set()).add(key)
             if b is first:
                 result = t
         return result
@@ -513,6 +600,7 @@ class JitEngine(Engine):
             if self.hot_pending:
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
+            self._check_tlb_context()
             r = self.dispatch(self.sptr)
             if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
                 # A block left at its entry with budget left and nothing pending:

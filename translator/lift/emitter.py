@@ -34,7 +34,7 @@ from ...runtime.abi import (OFF_X, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, pack_info, pack_isv, pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
-from ...runtime.memory import ACC_ALIGN
+from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
 from ..semantics.ops import Emitter
 from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -428,6 +428,10 @@ class LlvmEmitter(Emitter):
         running into the next page).  One template: this runs for every
         access."""
         self.flush()
+        if acc & ACC_UNPRIV:
+            # LDTR/STTR check EL0's permissions at EL1, which the soft TLB (filled
+            # with the current EL's) does not hold: always the runtime.
+            return self._call_helper(pack_info(kind, size, acc, pack_isv(isv), self.index), a, b, c)
         align = acc & ACC_ALIGN or self.align_all
         if not span:
             span = size

@@ -1,0 +1,425 @@
+"""The MMU (VMSAv8-64, ARMv8.0): stage-1 translation for the EL1&0 and EL2
+regimes, stage-2 translation under HCR_EL2.VM, faults, AT, TLB maintenance.
+
+Translation follows the ARM ARM pseudocode AArch64.FirstStageTranslate /
+AArch64.SecondStageTranslate / AArch64.TranslationTableWalk (D8 "The
+AArch64 Virtual Memory System Architecture"), for ARMv8.0: 4K, 16K and 64K
+granules, 44-bit physical addresses (ID_AA64MMFR0_EL1.PARange = 4), input
+sizes 25..48 bits, block and page descriptors, hierarchical APTable /
+UXNTable / PXNTable, AP, UXN/PXN, AF (no hardware update: a clear AF is an
+access-flag fault), nG, MAIR attributes (Device memory: unaligned accesses
+fault), SCTLR.WXN, stage-2 S2AP/XN/MemAttr and concatenated start-level
+tables.  Faults are records (``MmuFault``) the CPU turns into aborts.
+
+The result of a walk is cached per 4 KiB virtual page in ``Mmu.tlb`` (a
+software TLB, tagged by regime, VMID and ASID — global entries without
+ASID); a fault is never cached.  Anything that changes what a walk would
+return (the translation registers, TLBI, stage-2 changes) flushes it and
+bumps ``generation``, which the JIT watches to refill its own soft TLB.
+"""
+from __future__ import annotations
+
+from .exceptions import GuestException, EC_DABORT_SAME, EC_IABORT_SAME
+from .sysreg_defs import SCTLR, HCR
+
+M64 = (1 << 64) - 1
+PA_BITS = 44                               # ID_AA64MMFR0_EL1.PARange = 4
+PAGE = 12
+
+# Fault status codes (DFSC/IFSC) without the level
+FSC_ADDR_SIZE, FSC_TRANSLATION, FSC_ACCESS_FLAG, FSC_PERMISSION = 0x00, 0x04, 0x08, 0x0C
+FSC_WALK_EXTERNAL = 0x14                   # synchronous external abort on a table walk (+ level)
+
+# Access kinds
+READ, WRITE, FETCH = 0, 1, 2
+
+# Regimes
+EL10, EL2 = 1, 2
+
+# Permission bits of a TLB entry (by the EL whose permissions apply)
+R0, W0, X0, R1, W1, X1 = 1, 2, 4, 8, 16, 32
+_PERM = {(0, READ): R0, (0, WRITE): W0, (0, FETCH): X0, (1, READ): R1, (1, WRITE): W1, (1, FETCH): X1}
+
+# PARange/IPS/PS encodings -> bits
+_PS_BITS = {0: 32, 1: 36, 2: 40, 3: 42, 4: 44, 5: 48, 6: 52}
+
+
+class MmuFault(Exception):
+    """A translation fault record: ``fsc`` (with the level), the stage (1 or
+    2), whether it happened on a stage-1 table walk (S1PTW), the IPA for
+    stage-2 faults, and the virtual address."""
+
+    def __init__(self, fsc: int, level: int, stage: int, va: int, ipa: int | None = None,
+                 s1ptw: bool = False):
+        super().__init__(fsc, level, stage)
+        self.fsc = fsc | (level & 3)
+        self.level, self.stage, self.va, self.ipa, self.s1ptw = level, stage, va, ipa, s1ptw
+
+
+def fault_exception(f: MmuFault, *, data: bool, write: bool) -> GuestException:
+    """The abort for an MMU fault (ISS: DFSC/IFSC with the level, WnR, S1PTW;
+    stage-2 faults go to EL2 with the IPA for HPFAR_EL2).  The EC is the
+    same-EL one; taking the exception turns it into the lower-EL one."""
+    iss = f.fsc | int(f.s1ptw) << 7 | (int(write) << 6 if data else 0)
+    ec = EC_DABORT_SAME if data else EC_IABORT_SAME
+    return GuestException(ec, iss, f.va, target_el=2 if f.stage == 2 else None,
+                          ipa=f.ipa if f.stage == 2 else None)
+
+
+class TlbEntry:
+    """One 4 KiB virtual page: its physical page, stage-1 permissions by EL
+    (R0..X1), stage-2 permissions (r = 1, w = 2, x = 4; all when stage 2 is
+    off), the levels of the leaf descriptors (for permission faults), the
+    IPA page (for stage-2 faults), and attributes (MAIR byte; Device)."""
+    __slots__ = ("pa_page", "perms", "s2perms", "attr", "device", "is_global", "level", "s2level", "ipa_page")
+
+    def __init__(self, pa_page, perms, s2perms, attr, device, is_global, level, s2level, ipa_page):
+        self.pa_page, self.perms, self.s2perms, self.attr, self.device = pa_page, perms, s2perms, attr, device
+        self.is_global, self.level, self.s2level, self.ipa_page = is_global, level, s2level, ipa_page
+
+
+_S2BIT = {READ: 1, WRITE: 2, FETCH: 4}
+
+
+def _granule_s1(tcr: int, upper: bool) -> int:
+    """Granule size bits from TCR.TG0 (lower range) or TCR_EL1.TG1."""
+    if upper:
+        tg = tcr >> 30 & 3
+        return {1: 14, 2: 12, 3: 16}.get(tg, 12)          # 0 reserved: treated as 4K
+    tg = tcr >> 14 & 3
+    return {0: 12, 1: 16, 2: 14}.get(tg, 12)              # 3 reserved: treated as 4K
+
+
+def _clamp_tsz(tsz: int) -> int:
+    # ARMv8.0: T0SZ below 16 behaves as 16; above 39 as 39 (IMPLEMENTATION DEFINED choice, as QEMU)
+    return min(max(tsz, 16), 39)
+
+
+class Mmu:
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.tlb: dict = {}            # (regime, vmid, asid or -1, va page) -> TlbEntry
+        self.generation = 0            # bumped whenever cached translations may have changed
+        self.walks = 0                 # table walks performed (statistics)
+
+    # -- regime and context ----------------------------------------------------------
+    def flush(self) -> None:
+        self.tlb.clear()
+        self.generation += 1
+
+    def _hcr(self) -> int:
+        return self.cpu.sysregs.get("HCR_EL2")
+
+    def regime_of(self, el: int) -> int:
+        return EL2 if el == 2 else EL10
+
+    def stage1_enabled(self, regime: int) -> bool:
+        sr = self.cpu.sysregs
+        if regime == EL2:
+            return bool(sr.get("SCTLR_EL2") & SCTLR.M)
+        hcr = self._hcr()
+        if hcr & (HCR.TGE | HCR.DC):                       # EL1&0 stage 1 off (D5.2.11)
+            return False
+        return bool(sr.get("SCTLR_EL1") & SCTLR.M)
+
+    def stage2_enabled(self, regime: int) -> bool:
+        if regime == EL2:
+            return False
+        hcr = self._hcr()
+        return bool(hcr & (HCR.VM | HCR.DC)) and not hcr & HCR.TGE
+
+    def enabled(self, el: int) -> bool:
+        """Is any address translation on for accesses at ``el``?"""
+        regime = self.regime_of(el)
+        return self.stage1_enabled(regime) or self.stage2_enabled(regime)
+
+    def asid(self) -> int:
+        sr = self.cpu.sysregs
+        tcr = sr.get("TCR_EL1")
+        ttbr = sr.get("TTBR1_EL1" if tcr >> 22 & 1 else "TTBR0_EL1")      # TCR_EL1.A1
+        return ttbr >> 48 & (0xFFFF if tcr >> 36 & 1 else 0xFF)           # TCR_EL1.AS
+
+    def vmid(self) -> int:
+        return self.cpu.sysregs.get("VTTBR_EL2") >> 48 & 0xFF
+
+    def context(self, el: int) -> tuple:
+        """What the translation of an address at ``el`` depends on besides the
+        cached tables: (regime, stage 1 on, stage 2 on, ASID, VMID)."""
+        regime = self.regime_of(el)
+        s1, s2 = self.stage1_enabled(regime), self.stage2_enabled(regime)
+        return (regime, s1, s2, self.asid() if s1 and regime == EL10 else 0, self.vmid() if s2 else 0)
+
+    # -- translation ------------------------------------------------------------------
+    def translate(self, va: int, access: int, el: int, perm_el: int | None = None) -> tuple[int, TlbEntry | None]:
+        """VA -> (PA, entry) for an access of kind READ/WRITE/FETCH at ``el``,
+        checked against the permissions of ``perm_el`` (default ``el``;
+        LDTR/STTR at EL1 use 0).  Raises MmuFault.  With translation off the
+        result is the flat address (entry None), checked against the PA size."""
+        regime = self.regime_of(el)
+        s1, s2 = self.stage1_enabled(regime), self.stage2_enabled(regime)
+        if not s1 and not s2:
+            if va >> PA_BITS:
+                raise MmuFault(FSC_ADDR_SIZE, 0, 1, va)
+            return va, None
+        pel = el if perm_el is None else perm_el
+        bit = _PERM[(min(pel, 1) if regime == EL10 else 1, access)]
+        asid = self.asid() if s1 and regime == EL10 else -1
+        vmid = self.vmid() if s2 else -1
+        page = va >> PAGE
+        tlb = self.tlb
+        e = tlb.get((regime, vmid, -1, page))
+        if e is None and asid >= 0:
+            e = tlb.get((regime, vmid, asid, page))
+        if e is None:
+            e = self._walk(va, regime, s1, s2, bit)
+            tlb[(regime, vmid, -1 if e.is_global else asid, page)] = e
+        if not e.perms & bit:
+            raise MmuFault(FSC_PERMISSION, e.level, 1, va)
+        if not e.s2perms & _S2BIT[access]:
+            raise MmuFault(FSC_PERMISSION, e.s2level, 2, va, e.ipa_page << PAGE | va & 0xFFF)
+        return e.pa_page << PAGE | va & 0xFFF, e
+
+    def _walk(self, va: int, regime: int, s1: bool, s2: bool, bit: int) -> TlbEntry:
+        """Walk stage 1, then stage 2 for the output address, and build the
+        TLB entry of the 4 KiB page of ``va`` (AArch64.FullTranslate: a
+        stage-1 permission fault of the access ``bit`` comes before a stage-2
+        fault on the output address)."""
+        self.walks += 1
+        if s1:
+            ipa, perms, attr, is_global, level = self._stage1(va, regime)
+        else:
+            if va >> PA_BITS:
+                raise MmuFault(FSC_ADDR_SIZE, 0, 1, va)
+            ipa, is_global, level = va, True, 0
+            # stage 1 off: Normal memory when HCR_EL2.DC, else Device for data (D5.2.9)
+            attr = 0xFF if regime == EL10 and self._hcr() & HCR.DC else 0x00
+            perms = R0 | W0 | X0 | R1 | W1 | X1
+        device = attr & 0xF0 == 0
+        pa, s2perms, s2level = ipa, 7, 0
+        if s2:
+            try:
+                pa, s2perms, s2dev, s2level = self._stage2(ipa, va, s1ptw=False)
+            except MmuFault:
+                if not perms & bit:
+                    raise MmuFault(FSC_PERMISSION, level, 1, va) from None
+                raise
+            device = device or s2dev
+        return TlbEntry(pa >> PAGE, perms, s2perms, attr, device, is_global, level, s2level, ipa >> PAGE)
+
+    def _read_desc(self, addr: int, va: int, level: int, s2: bool) -> int:
+        """A stage-1 descriptor read: through stage 2 when it is on (a fault
+        there is a stage-2 fault with S1PTW), from physical memory."""
+        pa = addr
+        if s2:
+            pa, perms, _, s2level = self._stage2(addr, va, s1ptw=True)
+            if not perms & 1:
+                raise MmuFault(FSC_PERMISSION, s2level, 2, va, addr, s1ptw=True)
+        try:
+            return self.cpu.mem.read(pa, 8)
+        except Exception:
+            raise MmuFault(FSC_WALK_EXTERNAL, level, 1, va) from None
+
+    def _stage1(self, va: int, regime: int):
+        sr = self.cpu.sysregs
+        s2 = self.stage2_enabled(regime)
+        if regime == EL2:
+            tcr = sr.get("TCR_EL2")
+            tsz = _clamp_tsz(tcr & 0x3F)
+            inputsize = 64 - tsz
+            tbi = tcr >> 20 & 1
+            top = 55 if tbi else 63
+            if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1):
+                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
+            grain = _granule_s1(tcr, False)
+            ps = tcr >> 16 & 7
+            ttbr = sr.get("TTBR0_EL2")
+            upper = False
+            mair = sr.get("MAIR_EL2")
+            wxn = sr.get("SCTLR_EL2") >> 19 & 1
+        else:
+            tcr = sr.get("TCR_EL1")
+            upper = bool(va >> 55 & 1)
+            tsz = _clamp_tsz(tcr >> 16 & 0x3F if upper else tcr & 0x3F)
+            inputsize = 64 - tsz
+            tbi = tcr >> (38 if upper else 37) & 1
+            top = 55 if tbi else 63
+            want = ((1 << (top + 1 - inputsize)) - 1) if upper else 0
+            if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1) != want:
+                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
+            if tcr >> (23 if upper else 7) & 1:                 # EPD1 / EPD0: no walks
+                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
+            grain = _granule_s1(tcr, upper)
+            ps = tcr >> 32 & 7
+            ttbr = sr.get("TTBR1_EL1" if upper else "TTBR0_EL1")
+            mair = sr.get("MAIR_EL1")
+            wxn = sr.get("SCTLR_EL1") >> 19 & 1
+        outbits = min(_PS_BITS.get(ps, 48), PA_BITS)
+        stride = grain - 3
+        level = start = 4 - -(-(inputsize - grain) // stride)       # 4 - ceil((inputsize - grain) / stride)
+        # table base: TTBR.BADDR, aligned to the start table's size
+        first_bits = inputsize - (grain + (3 - level) * stride)     # index bits at the start level
+        base = ttbr & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
+        if base >> outbits:
+            raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
+        ap_table = xn_table = pxn_table = 0
+        while True:
+            shift = grain + (3 - level) * stride
+            nbits = first_bits if level == start else stride
+            index = va >> shift & ((1 << nbits) - 1)
+            desc = self._read_desc(base + 8 * index, va, level, s2)
+            if not desc & 1 or (level == 3 and not desc & 2):
+                raise MmuFault(FSC_TRANSLATION, level, 1, va)
+            if level < 3 and desc & 2:                                # table descriptor
+                nxt = desc & ((1 << 48) - 1) & ~((1 << grain) - 1)
+                if nxt >> outbits:
+                    raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
+                ap_table |= desc >> 61 & 3
+                xn_table |= desc >> 60 & 1
+                pxn_table |= desc >> 59 & 1
+                base = nxt
+                level += 1
+                continue
+            # block (levels 1-2) or page (level 3) descriptor
+            if level < 3 and not _block_allowed(grain, level):
+                raise MmuFault(FSC_TRANSLATION, level, 1, va)
+            out = desc & ((1 << 48) - 1) & ~((1 << shift) - 1)
+            if out >> outbits:
+                raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
+            if not desc >> 10 & 1:                                    # AF
+                raise MmuFault(FSC_ACCESS_FLAG, level, 1, va)
+            ipa = out | va & ((1 << shift) - 1)
+            attr = mair >> (8 * (desc >> 2 & 7)) & 0xFF
+            perms = _s1_perms(regime, desc, ap_table, xn_table, pxn_table, wxn)
+            if attr & 0xF0 == 0:                                      # Device: never executable
+                perms &= ~(X0 | X1)
+            is_global = regime == EL2 or not desc >> 11 & 1
+            return ipa, perms, attr, is_global, level
+
+    def _stage2(self, ipa: int, va: int, s1ptw: bool):
+        """IPA -> (PA, S2 permissions r=1 w=2 x=4, device, leaf level) for the
+        current VMID (AArch64.SecondStageTranslate)."""
+        sr = self.cpu.sysregs
+        vtcr = sr.get("VTCR_EL2")
+        tsz = _clamp_tsz(vtcr & 0x3F)
+        inputsize = 64 - tsz
+        if ipa >> inputsize:
+            raise MmuFault(FSC_TRANSLATION, 0, 2, va, ipa, s1ptw)
+        grain = {0: 12, 1: 16, 2: 14}.get(vtcr >> 14 & 3, 12)
+        stride = grain - 3
+        sl0 = vtcr >> 6 & 3
+        level = (2 - sl0) if grain == 12 else (3 - sl0)
+        outbits = min(_PS_BITS.get(vtcr >> 16 & 7, 48), PA_BITS)
+        # bits resolved at the start level: at most stride + 4 (16 concatenated tables)
+        first_bits = inputsize - (grain + (3 - level) * stride)
+        if level < 0 or (grain == 12 and sl0 == 3) or first_bits < 1 or first_bits > stride + 4:
+            raise MmuFault(FSC_TRANSLATION, 0, 2, va, ipa, s1ptw)    # VTCR misprogrammed
+        base = sr.get("VTTBR_EL2") & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
+        if base >> outbits:
+            raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
+        start = level
+        while True:
+            shift = grain + (3 - level) * stride
+            nbits = first_bits if level == start else stride
+            index = ipa >> shift & ((1 << nbits) - 1)
+            try:
+                desc = self.cpu.mem.read(base + 8 * index, 8)
+            except Exception:
+                raise MmuFault(FSC_WALK_EXTERNAL, level, 2, va, ipa, s1ptw) from None
+            if not desc & 1 or (level == 3 and not desc & 2):
+                raise MmuFault(FSC_TRANSLATION, level, 2, va, ipa, s1ptw)
+            if level < 3 and desc & 2:
+                base = desc & ((1 << 48) - 1) & ~((1 << grain) - 1)
+                if base >> outbits:
+                    raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
+                level += 1
+                continue
+            if level < 3 and not _block_allowed(grain, level):
+                raise MmuFault(FSC_TRANSLATION, level, 2, va, ipa, s1ptw)
+            out = desc & ((1 << 48) - 1) & ~((1 << shift) - 1)
+            if out >> outbits:
+                raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
+            if not desc >> 10 & 1:
+                raise MmuFault(FSC_ACCESS_FLAG, level, 2, va, ipa, s1ptw)
+            s2ap = desc >> 6 & 3                                       # bit 0 read, bit 1 write
+            perms = (1 if s2ap & 1 else 0) | (2 if s2ap & 2 else 0) | (0 if desc >> 54 & 1 else 4)
+            device = desc >> 2 & 0xC == 0                              # MemAttr[3:2] == 00: Device
+            return out | ipa & ((1 << shift) - 1), perms, device, level
+
+    # -- TLB maintenance ----------------------------------------------------------------
+    def tlbi(self, name: str, value: int) -> None:
+        """TLBI: the software TLB is a cache, so dropping more than the
+        operation names is always correct; by-VA operations drop that page
+        in every ASID of the regime, the others the whole regime."""
+        if name.endswith(("VAE1", "VAE1IS", "VALE1", "VALE1IS", "VAAE1", "VAAE1IS", "VAALE1", "VAALE1IS",
+                          "VAE2", "VAE2IS", "VALE2", "VALE2IS")):
+            page = value & ((1 << 44) - 1)
+            regime = EL2 if name.endswith(("E2", "E2IS")) else EL10
+            for k in [k for k in self.tlb if k[0] == regime and k[3] & ((1 << 44) - 1) == page]:
+                del self.tlb[k]
+            self.generation += 1
+        else:
+            self.flush()
+
+    # -- AT -------------------------------------------------------------------------------
+    def at(self, name: str, va: int) -> int:
+        """The PAR_EL1 value of an AT operation (success: PA and attributes;
+        fault: F = 1, FST, PTW, S)."""
+        op = name[3:]                                   # S1E1R, S12E0W, ...
+        write = op.endswith("W")
+        el = 2 if op.startswith("S1E2") else (0 if op[-2] == "0" else 1)
+        stage12 = op.startswith("S12")
+        regime = self.regime_of(2 if el == 2 else 1)
+        s1 = self.stage1_enabled(regime)
+        s2 = stage12 and self.stage2_enabled(regime)
+        try:
+            level = 0
+            if s1:
+                ipa, perms, attr, _, level = self._stage1(va, regime)
+            else:
+                if va >> PA_BITS:
+                    raise MmuFault(FSC_ADDR_SIZE, 0, 1, va)
+                ipa, attr = va, 0x00
+                perms = R0 | W0 | X0 | R1 | W1 | X1
+            bit = _PERM[(min(el, 1) if regime == EL10 else 1, WRITE if write else READ)]
+            if not perms & bit:
+                raise MmuFault(FSC_PERMISSION, level, 1, va)
+            pa = ipa
+            if s2:
+                pa, s2perms, _, s2level = self._stage2(ipa, va, s1ptw=False)
+                if not s2perms & (2 if write else 1):
+                    raise MmuFault(FSC_PERMISSION, s2level, 2, va, ipa)
+        except MmuFault as f:
+            if f.stage == 2 and f.s1ptw and not stage12:
+                raise fault_exception(f, data=True, write=False) from None   # taken to EL2
+            return 1 | (f.fsc & 0x3F) << 1 | int(f.s1ptw) << 8 | int(f.stage == 2) << 9
+        return (attr << 56) | (pa & 0xFFFFFFFFF000) | (3 << 7)      # SH: inner shareable for Normal
+
+
+def _block_allowed(grain: int, level: int) -> bool:
+    """Block descriptors: 4K at levels 1 and 2, 16K and 64K at level 2 (v8.0)."""
+    return level == 2 or (grain == 12 and level == 1)
+
+
+def _s1_perms(regime: int, desc: int, ap_table: int, xn_table: int, pxn_table: int, wxn: int) -> int:
+    """Permission bits of a stage-1 leaf (AArch64.CheckPermission for v8.0,
+    with the hierarchical table controls)."""
+    ap = desc >> 6 & 3                    # AP[2:1]
+    uxn = desc >> 54 & 1 or xn_table
+    pxn = desc >> 53 & 1 or pxn_table
+    if ap_table & 2:                      # APTable[1]: no writes at any EL
+        ap |= 2
+    if regime == EL2:
+        perms = R1 | (0 if ap & 2 else W1)
+        if not (desc >> 54 & 1 or xn_table) and not (wxn and perms & W1):
+            perms |= X1
+        return perms
+    el0 = bool(ap & 1) and not ap_table & 1            # APTable[0]: no EL0 access
+    perms = R1 | (0 if ap & 2 else W1)
+    if el0:
+        perms |= R0 | (0 if ap & 2 else W0)
+    if not uxn and not (wxn and perms & W0):
+        perms |= X0
+    # EL1 never executes what EL0 can write (D5.4.6), nor with PXN / WXN
+    if not pxn and not perms & W0 and not (wxn and perms & W1):
+        perms |= X1
+    return perms

@@ -1,0 +1,160 @@
+"""Guest code with the MMU on, under both engines: the same registers,
+memory and exceptions, and the values the architecture defines.  Code runs
+at virtual addresses other than its physical ones; data through pages with
+different permissions; code patched through an alias mapping; a mapping
+changed by the guest and made visible with TLBI."""
+import pytest
+
+from a64jit.runloop import run_engine
+from a64jit.runtime.cpu import Cpu
+from a64jit.runtime.memory import PhysMemory
+from a64jit.runtime.sysreg_defs import SCTLR
+from a64jit.translator.engine import create_engine
+from tests.asm import asm
+from tests.runtime.pagetables import Tables, AF, AP_RO, MAIR
+
+RAM = 0x4000_0000
+CODE_VA, CODE_PA = 0x10_0000, RAM + 0x20_0000
+DATA_VA, DATA_PA = 0x20_0000, RAM + 0x30_0000
+ALIAS_VA = 0x40_0000          # the code page again, writable
+TABLES_VA = 0x50_0000         # the page tables, so the guest can edit them
+
+
+def machine(code: bytes, extra=()):
+    mem = PhysMemory()
+    mem.add_ram(RAM, 32 << 20)
+    mem.write_bytes(CODE_PA, code)
+    cpu = Cpu(mem)
+    cpu.set_pstate_el(1, 1)
+    t = Tables(mem, RAM + (16 << 20), 12, 48)
+    for i in range(4):
+        t.map(CODE_VA + 0x1000 * i, CODE_PA + 0x1000 * i, AF | AP_RO)
+    t.map(DATA_VA, DATA_PA, AF)
+    t.map(DATA_VA + 0x1000, DATA_PA + 0x1000, AF | AP_RO)
+    t.map(DATA_VA + 0x2000, DATA_PA + 0x2000, AF)
+    t.map(ALIAS_VA, CODE_PA, AF)
+    t.map(ALIAS_VA + 0x1000, CODE_PA + 0x1000, AF)
+    for va, pa, attrs in extra:
+        t.map(va, pa, attrs)
+    first_table = t.root
+    tables_end = t.next + 0x3000                  # room for what mapping the tables adds
+    for i, pa in enumerate(range(first_table, tables_end, 0x1000)):
+        t.map(TABLES_VA + 0x1000 * i, pa, AF)
+    sr = cpu.sysregs
+    sr.set("TCR_EL1", 16 | 4 << 32 | 1 << 23)      # 48-bit, 4K, IPS 44, EPD1
+    sr.set("TTBR0_EL1", t.root)
+    sr.set("MAIR_EL1", MAIR)
+    sr.set("SCTLR_EL1", sr.get("SCTLR_EL1") & ~(SCTLR.A | SCTLR.SA | SCTLR.SA0) | SCTLR.M)
+    cpu.state.pc = CODE_VA
+    return cpu, t
+
+
+def run(code, engine, extra=(), setup=None, max_insns=100_000):
+    cpu, t = machine(code, extra)
+    if setup:
+        setup(cpu, t)
+    eng = create_engine(engine, cpu, use_cache=False)
+    raised = []
+
+    def on_exception(exc):
+        raised.append((exc.ec, exc.iss, exc.far))
+        return "exception"
+    reason = run_engine(eng, cpu, max_insns=max_insns, on_exception=on_exception, on_halt=lambda: "halt")
+    out = {"reason": reason, "x": list(cpu.state.x), "pc": cpu.state.pc, "exc": raised, "insns": cpu.state.icount,
+           "data": cpu.mem.read_bytes(DATA_PA, 0x3000)}
+    stats = eng.stats
+    eng.close()
+    return out, stats
+
+
+def both(src, **kw):
+    a, _ = run(asm(src), "interp", **kw)
+    b, stats = run(asm(src), "jit", **kw)
+    assert a == b
+    return a, stats
+
+
+def test_loop_over_mapped_data_then_a_permission_fault():
+    r, stats = both(f"""
+        mov x1, #{DATA_VA:#x}
+        add x2, x1, #0x1000             // read-only page
+        mov x3, #500
+    1:  ldr x4, [x1, #8]
+        add x4, x4, #1
+        str x4, [x1, #8]
+        ldr x6, [x2, #16]
+        subs x3, x3, #1
+        b.ne 1b
+        add x7, x1, #4092
+        ldr x5, [x7]                    // crosses into the read-only page
+        str x4, [x2, #8]                // write to it: permission fault
+    """)
+    assert r["x"][4] == 500 and int.from_bytes(r["data"][8:16], "little") == 500
+    assert r["exc"] == [(0x25, 0x40 | 0x0F, DATA_VA + 0x1008)]    # DABT, WnR, permission fault level 3
+    assert r["pc"] == CODE_VA + 4 * 11
+    assert stats.slow_accesses <= 8                                   # the loop hits the inline TLB
+
+
+def test_unmapped_fetch_is_a_precise_instruction_abort():
+    r, _ = both("mov x0, #1; mov x1, #0x700000; br x1")
+    assert r["exc"] == [(0x21, 0x06, 0x70_0000)]      # translation fault, level 2 (empty L2 slot) and r["pc"] == 0x70_0000 and r["x"][0] == 1
+
+
+def test_code_patched_through_an_alias_mapping():
+    r, _ = both(f"""
+        mov x20, #0
+        mov x21, #{ALIAS_VA:#x}
+        add x21, x21, #0x1000           // the same physical page as x22, writable
+        mov x22, #{CODE_VA:#x}
+        add x22, x22, #0x1000
+        movz w3, #0xd280, lsl #16
+    1:  orr w2, w3, w20, lsl #5
+        str w2, [x21]
+        dc cvau, x21
+        dsb ish
+        ic ivau, x22
+        dsb ish
+        isb
+        blr x22
+        cmp x0, x20
+        b.ne 2f
+        add x20, x20, #1
+        cmp x20, #50
+        b.ne 1b
+    2:  brk #0
+    """, setup=lambda cpu, t: cpu.mem.write_bytes(CODE_PA + 0x1000, asm("movz x0, #0; ret")))
+    assert r["x"][20] == 50 and r["exc"][0][0] == 0x3C
+
+
+def test_mapping_changed_by_the_guest_then_tlbi():
+    def setup(cpu, t):
+        cpu.mem.write(DATA_PA + 0x2000, 8, 1)          # data page A (VA DATA_VA + 0x2000)
+        cpu.mem.write(DATA_PA + 0x3000, 8, 2)          # page B
+        leaf = t.map(DATA_VA + 0x2000, DATA_PA + 0x2000, AF)
+        cpu.state.x[10] = TABLES_VA + (leaf - t.root)  # where the guest finds the leaf descriptor
+        cpu.state.x[11] = DATA_PA + 0x3000 | AF | 3    # the new descriptor: page B
+    r, _ = both(f"""
+        mov x1, #{DATA_VA:#x}
+        add x1, x1, #0x2000
+        ldr x2, [x1]                    // 1, through the old mapping (now in the TLBs)
+        str x11, [x10]                  // remap the page to B
+        dsb ish
+        lsr x9, x1, #12
+        tlbi vae1, x9
+        dsb ish
+        isb
+        ldr x3, [x1]                    // 2, through the new one
+        brk #1
+    """, extra=[(0x60_0000, DATA_PA + 0x3000, AF)], setup=setup)
+    assert r["x"][2] == 1 and r["x"][3] == 2 and r["exc"][0][0] == 0x3C
+
+
+@pytest.mark.parametrize("src", [
+    "mov x1, #0x200000; ldtr x0, [x1]",                         # EL1 data, EL0 has no access
+    "mov x1, #0x200000; ldr x0, [x1, #3]; ldxr x0, [x1]",       # fine; then exclusive: fine
+    "mov x1, #0x300000; ldr x0, [x1]",                          # nothing mapped: level 3? (L2 slot empty)
+    "at s1e1r, x1; mrs x0, par_el1; mov x1, #0x900000; at s1e0w, x1; mrs x2, par_el1",
+])
+def test_small_programs_agree(src):
+    r, _ = both(src)
+    assert r["exc"] or r["reason"]
