@@ -67,6 +67,7 @@ class Stats:
         self.compile_seconds = 0.0
         self.guest_insns_compiled = 0
         self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
+        self.exits = 0                  # returns from native code to the run loop
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
 
     def as_dict(self):
@@ -602,6 +603,7 @@ class JitEngine(Engine):
             s.ctx = cpu.compute_ctx()
             self._check_tlb_context()
             r = self.dispatch(self.sptr)
+            self.stats.exits += 1
             if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
                 # A block left at its entry with budget left and nothing pending:
                 # it has just become hot if it fits, else run one cut to fit.
