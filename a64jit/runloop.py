@@ -17,11 +17,18 @@ def run_engine(engine, cpu, *, max_insns: int | None, on_exception, on_halt) -> 
     s = cpu.state
     start = s.icount
     while max_insns is None or s.icount - start < max_insns:
+        if cpu.async_dirty:                      # at an instruction boundary: take what is pending
+            irq = cpu.pending_interrupt()
+            if irq is not None:
+                cpu.take_interrupt(*irq)
         left = CHUNK if max_insns is None else max_insns - (s.icount - start)
         status, exc = engine.run(left)
         if status == EXCEPTION:
             reason = on_exception(exc)
         elif status == PENDING and cpu.halted:
+            if cpu.wakeup_pending():             # WFI ends on a pending interrupt, masked or not
+                cpu.halted = False
+                continue
             reason = on_halt()
         elif status == NO_CODE:
             reason = f"no code at {s.pc:#x}"

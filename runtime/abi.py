@@ -60,6 +60,7 @@ EXIT_EXCEPTION = 4     # the instruction at pc raised an exception (exc_* or the
 PENDING_HALT = 1             # WFI, or a runtime error to report
 PENDING_INVALIDATED = 2      # translations were dropped while native code ran
 PENDING_HOT = 4              # a hot-tier module finished compiling: come back to swap it in
+PENDING_IRQ = 8              # an interrupt can be taken (after an MSR, ERET, ... or a line change)
 
 
 def request_exit(state, bit: int) -> None:

@@ -19,7 +19,7 @@ from .sysregs import SysRegs
 from .sysreg_defs import SCTLR, HCR
 from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
-                         EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER)
+                         EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR)
 
 PA_BITS = 44                 # ID_AA64MMFR0_EL1.PARange = 4
 M64 = (1 << 64) - 1
@@ -27,6 +27,7 @@ M64 = (1 << 64) - 1
 # Vector offsets (ARM ARM D1.10.2 "Exception vectors")
 VEC_CURRENT_SP0, VEC_CURRENT_SPX, VEC_LOWER_A64 = 0x000, 0x200, 0x400
 VEC_SYNC, VEC_IRQ, VEC_FIQ, VEC_SERROR = 0x000, 0x080, 0x100, 0x180
+VEC_SYNC_SERROR = -1         # take_exception: an SError (vector 0x180, with a syndrome)
 
 
 class Cpu:
@@ -38,6 +39,12 @@ class Cpu:
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
+        # Physical interrupt lines (driven by the interrupt controller: the board)
+        # and "something that decides interrupt delivery may have changed" (set
+        # by every runtime helper and line change; cleared by a check that finds
+        # nothing to take).
+        self.irq_line = self.fiq_line = self.serror_line = False
+        self.async_dirty = True
         # Told about IC and TLBI operations (op name, operand): the JIT drops
         # translations; the MMU issue's soft TLB will flush.
         self.ic_observers: list = []
@@ -52,8 +59,65 @@ class Cpu:
         self.warnings[what] += 1
 
     def pending_interrupts_isr(self) -> int:
-        """ISR_EL1 (A/I/F pending bits): no interrupt controller yet, so none."""
-        return 0
+        """ISR_EL1: A (8), I (7), F (6) pending — physical, or virtual when
+        EL1 reads it with HCR_EL2.AMO/IMO/FMO routing them to EL2."""
+        hcr = self.sysregs.get("HCR_EL2")
+        v = 0
+        for line, vbit, route, bit in ((self.serror_line, HCR.VSE, HCR.AMO, 8), (self.irq_line, HCR.VI, HCR.IMO, 7),
+                                       (self.fiq_line, HCR.VF, HCR.FMO, 6)):
+            if hcr & route and self.state.el < 2 and not hcr & HCR.TGE:
+                line = bool(hcr & vbit)              # EL1 sees the virtual one
+            v |= int(line) << bit
+        return v
+
+    def pending_interrupt(self):
+        """The asynchronous exception to take now, as (vector offset, target
+        EL), or None (AArch64: SError, then FIQ, then IRQ; physical ones
+        before virtual ones).  Routing (ARM ARM D1.13 "Asynchronous exception
+        routing"): a physical interrupt goes to EL2 when HCR_EL2.AMO/FMO/IMO
+        (or TGE) routes it there — taken from EL0/EL1 whatever PSTATE's mask,
+        masked at EL2 — else to EL1, never taken at EL2; virtual ones
+        (HCR_EL2.VSE/VF/VI, with the routing bit set and TGE clear) go to EL1
+        from EL0/EL1, masked by PSTATE."""
+        s = self.state
+        el, daif = s.el, s.daif
+        hcr = self.sysregs.get("HCR_EL2")
+        tge = hcr & HCR.TGE
+        for line, route, vbit, mask, vec in ((self.serror_line, HCR.AMO, HCR.VSE, 0x100, VEC_SERROR),
+                                             (self.fiq_line, HCR.FMO, HCR.VF, 0x40, VEC_FIQ),
+                                             (self.irq_line, HCR.IMO, HCR.VI, 0x80, VEC_IRQ)):
+            if line:
+                if hcr & route or tge:
+                    if el < 2 or not daif & mask:
+                        return vec, 2
+                elif el < 2 and not daif & mask:
+                    return vec, 1
+        if el < 2 and not tge:
+            for route, vbit, mask, vec in ((HCR.AMO, HCR.VSE, 0x100, VEC_SERROR), (HCR.FMO, HCR.VF, 0x40, VEC_FIQ),
+                                           (HCR.IMO, HCR.VI, 0x80, VEC_IRQ)):
+                if hcr & route and hcr & vbit and not daif & mask:
+                    return vec, 1
+        self.async_dirty = False
+        return None
+
+    def wakeup_pending(self) -> bool:
+        """Does anything end a WFI (a pending interrupt, masked or not)?"""
+        hcr = self.sysregs.get("HCR_EL2")
+        virt = self.state.el < 2 and not hcr & HCR.TGE and (
+            hcr & HCR.IMO and hcr & HCR.VI or hcr & HCR.FMO and hcr & HCR.VF or hcr & HCR.AMO and hcr & HCR.VSE)
+        return bool(self.irq_line or self.fiq_line or self.serror_line or virt)
+
+    def take_interrupt(self, vec: int, target: int) -> None:
+        """Take an asynchronous exception (ELR = the next instruction).  A
+        virtual SError is consumed (HCR_EL2.VSE cleared) and reports EC 0x2F."""
+        if vec == VEC_SERROR:
+            hcr = self.sysregs.get("HCR_EL2")
+            virtual = target == 1 and hcr & HCR.AMO and not self.serror_line
+            if virtual:
+                self.sysregs.set("HCR_EL2", hcr & ~HCR.VSE)
+            self.take_exception(GuestException(EC_SERROR, 0, target_el=target), VEC_SYNC_SERROR)
+        else:
+            self.take_exception(GuestException(0, 0, target_el=target), vec)
 
     # -- PSTATE ------------------------------------------------------------
     @property
@@ -226,7 +290,10 @@ class Cpu:
         sr = self.sysregs
         sr.set("SPSR" + sfx, self.get_spsr_value())
         sr.set("ELR" + sfx, (s.pc + exc.return_offset) & M64)
-        if vec == VEC_SYNC:
+        if vec == VEC_SYNC_SERROR:                        # SError: has a syndrome, vector 0x180
+            vec = VEC_SERROR
+            sr.set("ESR" + sfx, ec << 26 | 1 << 25 | exc.iss)
+        elif vec == VEC_SYNC:
             sr.set("ESR" + sfx, ec << 26 | 1 << 25 | exc.iss)
             if exc.far is not None:
                 sr.set("FAR" + sfx, exc.far)
@@ -237,6 +304,7 @@ class Cpu:
         s.ss = s.il = 0
         s.pc = (sr.get("VBAR" + sfx) & ~0x7FF) + offset + vec
         self.halted = False
+        self.async_dirty = True
 
     def exception_return(self) -> int:
         """AArch64.ExceptionReturn() for ERET: restores PSTATE from SPSR_ELx

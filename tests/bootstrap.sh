@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=""
 command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need="$need binutils-aarch64-linux-gnu"   # test code is assembly
 command -v git >/dev/null 2>&1 || need="$need git"                                            # layout checks
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need="$need qemu-system-arm"               # the QEMU oracle
 if [ -n "$need" ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive

@@ -179,7 +179,9 @@ class InterpEmitter(Emitter):
         raise undefined()
 
     def helper(self, name, *args):
-        return HELPERS[name](self.cpu, *args)
+        r = HELPERS[name](self.cpu, *args)
+        self.cpu.async_dirty = True          # interrupt delivery may have changed (MSR DAIF, ERET...)
+        return r
 
     def end_block(self):
         pass
@@ -235,6 +237,6 @@ class InterpEngine(Engine):
                 step()
             except GuestException as exc:
                 return EXCEPTION, exc
-            if cpu.halted:
+            if cpu.halted or cpu.async_dirty and cpu.pending_interrupt() is not None:
                 return PENDING, None
         return BUDGET, None

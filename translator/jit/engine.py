@@ -25,7 +25,7 @@ import weakref
 
 from ...runtime import abi
 from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
-                            PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, request_exit,
+                            PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
                             HELPER_MEM_WRITE_PAIR, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
@@ -349,6 +349,9 @@ class JitEngine(Engine):
                 s.ctx = cpu.compute_ctx()
                 if cpu.halted:
                     request_exit(s, PENDING_HALT)
+                cpu.async_dirty = True
+                if cpu.pending_interrupt() is not None:  # the helper unmasked or raised one
+                    request_exit(s, PENDING_IRQ)
                 self._check_tlb_context()            # an MSR, ERET, TLBI... may have changed it
                 return self.helper_ret_addr
             size = arg
