@@ -38,16 +38,34 @@ def msr(cpu, key, rt, value):
 
 
 @helper
-def sys(cpu, key, value):
+def sys(cpu, key, value, rt=31):
     """SYS: DC, IC, TLBI, AT (C5.3 A64 System instructions)."""
     d = D.SYSOPS_BY_KEY.get(key)
     el = cpu.state.el
     if d is None or el < d.el:
         raise undefined()
     if el == 0 and d.el0 is not None and not el0_allowed(cpu.sysregs, d.el0):
-        raise GuestException(EC_SYSREG, trap_iss(key, 31, False), target_el=1)
+        raise GuestException(EC_SYSREG, trap_iss(key, rt, False), target_el=1)
+    if el < 2 and cpu.sysregs.get("HCR_EL2") & _sysop_traps(d, el):
+        raise GuestException(EC_SYSREG, trap_iss(key, rt, False), target_el=2)
     handler = _SYSOPS.get(d.kind)
     handler(cpu, d, value)
+
+
+def _sysop_traps(d, el) -> int:
+    """HCR_EL2 bits trapping a SYS operation to EL2 (D13.2.46)."""
+    n = d.name
+    if d.kind == "tlbi":
+        return HCR.TTLB if el == 1 else 0
+    if n in ("DC_ISW", "DC_CSW", "DC_CISW"):
+        return HCR.TSW if el == 1 else 0
+    if n in ("DC_CIVAC", "DC_CVAC"):
+        return HCR.TPC
+    if n in ("IC_IVAU", "IC_IALLU", "IC_IALLUIS", "DC_CVAU"):
+        return HCR.TPU
+    if n == "DC_ZVA":
+        return HCR.TDZ
+    return 0
 
 
 def _dc(cpu, d, va):

@@ -152,7 +152,17 @@ class HCR:
     DC = 1 << 12
     TWI = 1 << 13
     TWE = 1 << 14
+    TID1 = 1 << 16
+    TID2 = 1 << 17
+    TID3 = 1 << 18
     TSC = 1 << 19
+    TIDCP = 1 << 20
+    TACR = 1 << 21
+    TSW = 1 << 22
+    TPC = 1 << 23
+    TPU = 1 << 24
+    TTLB = 1 << 25
+    TDZ = 1 << 28
     TGE = 1 << 27
     TVM = 1 << 26
     HCD = 1 << 29

@@ -22,7 +22,7 @@ from __future__ import annotations
 from . import sysreg_defs as D
 from .exceptions import GuestException, EC_SYSREG, undefined
 from .state import SYSREG_SLOTS
-from .sysreg_defs import encoding_key, encoding_fields, SCTLR, CNTKCTL, MDSCR
+from .sysreg_defs import encoding_key, encoding_fields, SCTLR, CNTKCTL, MDSCR, HCR
 
 # The bits that gate EL0 access (RegDef.el0 names them as "REG.BIT")
 GATE_BITS = {
@@ -53,6 +53,10 @@ SLOT = {d.name: i for i, d in enumerate(D.REGISTERS)}
 assert len(SLOT) <= SYSREG_SLOTS, "grow state.SYSREG_SLOTS"
 
 
+def encoding_name(key: int) -> str:
+    return "S{}_{}_C{}_C{}_{}".format(*encoding_fields(key))
+
+
 def trap_iss(key: int, rt: int, is_read: bool) -> int:
     """ISS for EC 0x18 (trapped MSR, MRS or System instruction)."""
     op0, op1, crn, crm, op2 = encoding_fields(key)
@@ -62,6 +66,34 @@ def trap_iss(key: int, rt: int, is_read: bool) -> int:
 #: registers whose value the MMU's cached translations depend on
 MMU_REGS = frozenset({"SCTLR_EL1", "SCTLR_EL2", "TCR_EL1", "TCR_EL2", "TTBR0_EL1", "TTBR1_EL1", "TTBR0_EL2",
                       "MAIR_EL1", "MAIR_EL2", "HCR_EL2", "VTCR_EL2", "VTTBR_EL2"})
+
+
+# HCR_EL2 trap controls on MSR/MRS from EL1 (and EL0 where the ARM ARM says
+# so); ARM ARM D13.2.46 HCR_EL2, each bit's "Traps ..." list.
+_TVM_REGS = frozenset({"SCTLR_EL1", "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "ESR_EL1", "FAR_EL1", "AFSR0_EL1",
+                       "AFSR1_EL1", "MAIR_EL1", "AMAIR_EL1", "CONTEXTIDR_EL1"})
+_TID2_REGS = frozenset({"CTR_EL0", "CCSIDR_EL1", "CLIDR_EL1", "CSSELR_EL1"})
+_TID1_REGS = frozenset({"REVIDR_EL1", "AIDR_EL1"})
+
+
+def hcr_traps(name: str, key: int, is_read: bool, el: int) -> int:
+    """The HCR_EL2 bits that trap this access to EL2 (0: none)."""
+    bits = 0
+    if name in _TVM_REGS and el == 1:
+        bits |= HCR.TRVM if is_read else HCR.TVM
+    elif name in _TID2_REGS:
+        bits |= HCR.TID2
+    elif el == 1 and name in _TID1_REGS:
+        bits |= HCR.TID1
+    elif el == 1 and name == "ACTLR_EL1":
+        bits |= HCR.TACR
+    else:
+        op0, op1, crn, crm, _ = encoding_fields(key)
+        if el == 1 and op0 == 3 and op1 == 0 and crn == 0 and 1 <= crm <= 7:
+            bits |= HCR.TID3                              # ID group 3
+        elif op0 == 3 and crn in (11, 15):
+            bits |= HCR.TIDCP                             # IMPLEMENTATION DEFINED registers
+    return bits
 
 
 class SysRegs:
@@ -86,11 +118,15 @@ class SysRegs:
     def _check(self, d, key, rt, is_read):
         el = self.cpu.state.el
         if d is None or el < d.el:
+            if d is None:
+                self.cpu.warn(f"unimplemented system register {encoding_name(key)}: UNDEFINED")
             raise undefined()
         if is_read and d.access == "wo" or not is_read and d.access == "ro":
             raise undefined()
         if el == 0 and d.el0 is not None and not el0_allowed(self, d.el0):
             raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=1)
+        if el < 2 and self.regs[SLOT["HCR_EL2"]] & hcr_traps(d.name, key, is_read, el):
+            raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=2)
 
     def read(self, key: int, rt: int = 31) -> int:
         d = D.BY_KEY.get(key)
@@ -154,8 +190,9 @@ def _ccsidr(cpu):
 
 def _dczid(cpu):
     v = D.BY_KEY[encoding_key(3, 3, 0, 0, 7)].reset
-    if cpu.state.el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR.DZE:
-        v |= 1 << 4                                   # DZP: DC ZVA prohibited
+    el = cpu.state.el
+    if el == 0 and not cpu.sysregs.get("SCTLR_EL1") & SCTLR.DZE or el < 2 and cpu.sysregs.get("HCR_EL2") & HCR.TDZ:
+        v |= 1 << 4                                   # DZP: DC ZVA prohibited (or trapped to EL2)
     return v
 
 
@@ -225,8 +262,10 @@ _SPECIAL_READ = {
     "CNTHP_TVAL_EL2": _tval_read("CNTHP_CVAL_EL2"),
     "CCSIDR_EL1": _ccsidr,
     "DCZID_EL0": _dczid,
-    "MIDR_EL1": lambda cpu: D.BY_NAME["MIDR_EL1"].reset,
-    "MPIDR_EL1": lambda cpu: D.BY_NAME["MPIDR_EL1"].reset | cpu.index,
+    # EL1 reads the virtualised identity EL2 set (VPIDR_EL2 / VMPIDR_EL2)
+    "MIDR_EL1": lambda cpu: cpu.sysregs.get("VPIDR_EL2") if cpu.state.el == 1 else D.BY_NAME["MIDR_EL1"].reset,
+    "MPIDR_EL1": lambda cpu: cpu.sysregs.get("VMPIDR_EL2") if cpu.state.el == 1
+    else D.BY_NAME["MPIDR_EL1"].reset | cpu.index,
     "ISR_EL1": lambda cpu: cpu.pending_interrupts_isr(),
     "TPIDRRO_EL0": lambda cpu: cpu.sysregs.get("TPIDRRO_EL0"),
     "CNTFRQ_EL0": _cntfrq_read,

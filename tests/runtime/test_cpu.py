@@ -148,3 +148,47 @@ def test_counter_follows_instruction_count():
     cpu.state.icount = 160
     it.step()
     assert cpu.state.x[0] == 10
+
+
+# -- HCR_EL2 trap controls (ARM ARM D13.2.46) -------------------------------------------
+from a64jit.runtime.sysreg_defs import HCR as _HCR  # noqa: E402
+
+
+@pytest.mark.parametrize("src,bit,iss_read", [
+    ("msr sctlr_el1, x0", _HCR.TVM, 0), ("mrs x0, ttbr1_el1", _HCR.TRVM, 1), ("msr mair_el1, x0", _HCR.TVM, 0),
+    ("mrs x0, id_aa64mmfr0_el1", _HCR.TID3, 1), ("mrs x0, ctr_el0", _HCR.TID2, 1), ("mrs x0, aidr_el1", _HCR.TID1, 1),
+    ("mrs x0, actlr_el1", _HCR.TACR, 1), ("mrs x0, s3_1_c15_c2_0", _HCR.TIDCP, 1), ("tlbi vmalle1", _HCR.TTLB, 0),
+    ("dc cisw, x0", _HCR.TSW, 0), ("dc civac, x0", _HCR.TPC, 0), ("ic iallu", _HCR.TPU, 0), ("dc zva, x0", _HCR.TDZ, 0),
+])
+def test_hcr_el2_traps_el1_accesses_to_el2_with_the_full_iss(src, bit, iss_read):
+    code = asm(src)
+    for hcr, trapped in ((0, False), (bit, True)):
+        cpu = Cpu(PhysMemory())
+        cpu.mem.add_ram(0x40000000, 0x10000, code)
+        cpu.set_pstate_el(1, 1)
+        cpu.sysregs.set("HCR_EL2", cpu.sysregs.get("HCR_EL2") | hcr)
+        cpu.state.x[0] = 0x40001000
+        cpu.state.pc = 0x40000000
+        word = int.from_bytes(code, "little")
+        if not trapped:
+            Interpreter(cpu).step()               # executes at EL1
+            continue
+        with pytest.raises(GuestException) as e:
+            Interpreter(cpu).step()
+        exc = e.value
+        op0 = word >> 19 & 3
+        iss = op0 << 20 | (word >> 5 & 7) << 17 | (word >> 16 & 7) << 14 | (word >> 12 & 15) << 10 \
+            | (word & 31) << 5 | (word >> 8 & 15) << 1 | iss_read
+        assert (exc.ec, exc.target_el, exc.iss) == (0x18, 2, iss)
+
+
+def test_el1_reads_the_virtualised_identity():
+    cpu = Cpu(PhysMemory())
+    cpu.mem.add_ram(0x40000000, 0x1000, asm("mrs x0, midr_el1; mrs x1, mpidr_el1"))
+    cpu.sysregs.set("VPIDR_EL2", 0x410FD034)
+    cpu.sysregs.set("VMPIDR_EL2", 0x80000101)
+    cpu.set_pstate_el(1, 1)
+    cpu.state.pc = 0x40000000
+    i = Interpreter(cpu)
+    i.step(); i.step()
+    assert (cpu.state.x[0], cpu.state.x[1]) == (0x410FD034, 0x80000101)

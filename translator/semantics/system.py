@@ -44,7 +44,7 @@ def msr_imm(e, f):
 @semantics("sys")
 def sys(e, f):
     key = sysreg_key(1, f.op1, f.CRn, f.CRm, f.op2)
-    e.helper("sys", key, e.rx(f.Rt))
+    e.helper("sys", key, e.rx(f.Rt), f.Rt)
     e.end_block()
 
 
