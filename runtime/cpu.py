@@ -19,7 +19,7 @@ from .sysregs import SysRegs
 from .sysreg_defs import SCTLR, HCR
 from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
-                         EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR)
+                         EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR, EC_ILLEGAL_STATE)
 
 PA_BITS = 44                 # ID_AA64MMFR0_EL1.PARange = 4
 M64 = (1 << 64) - 1
@@ -245,6 +245,12 @@ class Cpu:
         if sp & 15 and self.sctlr() & (SCTLR.SA0 if self.state.el == 0 else SCTLR.SA):
             raise GuestException(EC_SP_ALIGN, 0)
 
+    def check_illegal_state(self) -> None:
+        """With PSTATE.IL set, an instruction (fetched without an abort) raises
+        the Illegal Execution state exception, EC 0x0E (D1.11.4)."""
+        if self.state.il:
+            raise GuestException(EC_ILLEGAL_STATE, 0)
+
     def fetch(self, pc: int) -> int:
         """Instruction fetch: PC alignment fault, then translation/abort."""
         if pc & 3:
@@ -309,7 +315,9 @@ class Cpu:
     def exception_return(self) -> int:
         """AArch64.ExceptionReturn() for ERET: restores PSTATE from SPSR_ELx
         and returns the new PC (ELR_ELx).  An illegal return (to a higher EL,
-        to AArch32, to EL3) sets PSTATE.IL and keeps the EL (D1.11.5)."""
+        to AArch32, to EL3, to EL1 with HCR_EL2.TGE) sets PSTATE.IL and keeps
+        the EL (D1.11.5); the next instruction then raises the Illegal
+        Execution state exception (``check_illegal_state``)."""
         s = self.state
         if s.el == 0:
             raise undefined()
@@ -318,7 +326,8 @@ class Cpu:
         new_pc = self.sysregs.get("ELR" + sfx)
         m = spsr & 0x1F
         target, spsel = m >> 2, m & 1
-        illegal = bool(m & 0x10) or target > s.el or target == 3 or (target == 0 and spsel)
+        illegal = (bool(m & 0x10) or target > s.el or target == 3 or (target == 0 and spsel)
+                   or (target == 1 and self.sysregs.get("HCR_EL2") & HCR.TGE))   # EL1 is not in use with TGE
         self.set_nzcv(spsr)
         s.daif = spsr & 0x3C0
         if illegal:

@@ -207,6 +207,8 @@ class Interpreter:
         s = self.cpu.state
         pc = s.pc
         word = self.cpu.fetch(pc)
+        if s.il:
+            self.cpu.check_illegal_state()
         fn, f, _ = self.decoded(word)
         e = self.e
         e.pc, e.word, e.next_pc = pc, word, (pc + 4) & M[64]

@@ -233,3 +233,12 @@ def test_writeback_with_rn_equal_rt_follows_qemu():
     # CONSTRAINED UNPREDICTABLE (K1.2): a64jit performs the load, then the writeback.
     r = run("ldr x1, [x1], #8", regs={"x1": DATA}, mem={DATA: bytes(range(16))})
     assert r["regs"]["x1"] == DATA + 8
+
+
+@pytest.mark.parametrize("engine", ["interp", "jit"])
+def test_illegal_exception_return_then_illegal_state_exception(engine):
+    """ERET from EL1 to EL2 is illegal: PSTATE.IL is set, the EL kept, and
+    the next instruction raises EC 0x0E (Illegal Execution state)."""
+    code = asm("adr x1, 1f; msr elr_el1, x1; mov x2, #9; msr spsr_el1, x2; eret; 1: nop; nop")
+    r = run_snippet(code, engine=engine)
+    assert r["exception"] == {"ec": 0x0E, "iss": 0, "far": None} and r["pc"] == 0x40000000 + 20 and r["insns"] == 5

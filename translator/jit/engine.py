@@ -350,7 +350,7 @@ class JitEngine(Engine):
                 if cpu.halted:
                     request_exit(s, PENDING_HALT)
                 cpu.async_dirty = True
-                if cpu.pending_interrupt() is not None:  # the helper unmasked or raised one
+                if cpu.pending_interrupt() is not None or s.il:   # an interrupt to take, or an illegal return
                     request_exit(s, PENDING_IRQ)
                 self._check_tlb_context()            # an MSR, ERET, TLBI... may have changed it
                 return self.helper_ret_addr
@@ -605,6 +605,12 @@ class JitEngine(Engine):
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
             self._check_tlb_context()
+            if s.il:                             # illegal execution state: the next instruction raises
+                try:
+                    cpu.fetch(s.pc)              # (an instruction abort comes first)
+                    cpu.check_illegal_state()
+                except GuestException as exc:
+                    return EXCEPTION, exc
             r = self.dispatch(self.sptr)
             self.stats.exits += 1
             if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
