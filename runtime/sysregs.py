@@ -96,6 +96,37 @@ def hcr_traps(name: str, key: int, is_read: bool, el: int) -> int:
     return bits
 
 
+_OS_REGS = frozenset({"OSLAR_EL1", "OSLSR_EL1", "OSDLR_EL1", "DBGPRCR_EL1"})
+_CNTP_REGS = frozenset({"CNTP_CTL_EL0", "CNTP_CVAL_EL0", "CNTP_TVAL_EL0"})
+MDCR_TDOSA, MDCR_TDA, MDCR_TDRA = 1 << 10, 1 << 9, 1 << 11
+CPTR_TCPAC = 1 << 31
+CNTHCTL_EL1PCTEN, CNTHCTL_EL1PCEN = 1 << 0, 1 << 1
+
+
+def el2_control_traps(sysregs, name: str, key: int, el: int) -> bool:
+    """Traps to EL2 from EL2's other controls: MDCR_EL2.TDOSA/TDRA/TDA (debug
+    registers), CPTR_EL2.TCPAC (CPACR_EL1), CNTHCTL_EL2.EL1PCTEN/EL1PCEN
+    (the physical counter and timer; they apply to EL0 too)."""
+    get = sysregs.get
+    if name in ("CNTPCT_EL0",):
+        return not get("CNTHCTL_EL2") & CNTHCTL_EL1PCTEN
+    if name in _CNTP_REGS:
+        return not get("CNTHCTL_EL2") & CNTHCTL_EL1PCEN
+    if el != 1:
+        return False
+    if name == "CPACR_EL1":
+        return bool(get("CPTR_EL2") & CPTR_TCPAC)
+    op0 = key >> 14 & 3
+    if op0 != 2:                                     # debug registers are the op0 = 2 space
+        return False
+    mdcr = get("MDCR_EL2")
+    if name in _OS_REGS:
+        return bool(mdcr & MDCR_TDOSA)
+    if name == "MDRAR_EL1":
+        return bool(mdcr & (MDCR_TDRA | MDCR_TDA))
+    return bool(mdcr & MDCR_TDA)
+
+
 class SysRegs:
     def __init__(self, cpu):
         self.cpu = cpu
@@ -125,7 +156,8 @@ class SysRegs:
             raise undefined()
         if el == 0 and d.el0 is not None and not el0_allowed(self, d.el0):
             raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=1)
-        if el < 2 and self.regs[SLOT["HCR_EL2"]] & hcr_traps(d.name, key, is_read, el):
+        if el < 2 and (self.regs[SLOT["HCR_EL2"]] & hcr_traps(d.name, key, is_read, el)
+                       or el2_control_traps(self, d.name, key, el)):
             raise GuestException(EC_SYSREG, trap_iss(key, rt, is_read), target_el=2)
 
     def read(self, key: int, rt: int = 31) -> int:

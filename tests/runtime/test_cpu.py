@@ -192,3 +192,19 @@ def test_el1_reads_the_virtualised_identity():
     i = Interpreter(cpu)
     i.step(); i.step()
     assert (cpu.state.x[0], cpu.state.x[1]) == (0x410FD034, 0x80000101)
+
+
+@pytest.mark.parametrize("src,reg,value", [
+    ("mrs x0, cntpct_el0", "CNTHCTL_EL2", 0b10), ("mrs x0, cntp_ctl_el0", "CNTHCTL_EL2", 0b01),
+    ("msr cpacr_el1, x0", "CPTR_EL2", 0x33FF | 1 << 31), ("mrs x0, mdscr_el1", "MDCR_EL2", 1 << 9),
+    ("mrs x0, oslsr_el1", "MDCR_EL2", 1 << 10),
+])
+def test_other_el2_controls_trap_el1_accesses(src, reg, value):
+    cpu = Cpu(PhysMemory())
+    cpu.mem.add_ram(0x40000000, 0x1000, asm(src))
+    cpu.set_pstate_el(1, 1)
+    cpu.sysregs.set(reg, value)
+    cpu.state.pc = 0x40000000
+    with pytest.raises(GuestException) as e:
+        Interpreter(cpu).step()
+    assert e.value.ec == 0x18 and e.value.target_el == 2
