@@ -35,6 +35,14 @@ def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
     cpu = Cpu(pm)
     cpu.set_pstate_el(1, 1)                          # EL1h
     cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~(SCTLR.M | SCTLR.A | SCTLR.SA | SCTLR.SA0))
+    set_registers(cpu, regs)
+    cpu.state.pc = base
+    return cpu
+
+
+def set_registers(cpu: Cpu, regs: dict) -> None:
+    """Set registers named as run_snippet names them (x0..x30, sp = the
+    current SP, nzcv, v0..v31, fpcr, fpsr)."""
     s = cpu.state
     for k, v in regs.items():
         if k == "sp":
@@ -53,8 +61,6 @@ def _make_cpu(code: bytes, regs: dict, mem: dict, base: int) -> Cpu:
             s.vreg[2 * n + 1] = v >> 64 & ((1 << 64) - 1)
         else:
             raise ValueError(f"unknown register {k!r}")
-    s.pc = base
-    return cpu
 
 
 def _result(cpu: Cpu, mem: dict, exception, insns: int) -> dict:

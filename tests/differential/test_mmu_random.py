@@ -10,6 +10,7 @@ import random
 import pytest
 
 from a64jit.runloop import run_engine
+from a64jit.snippet import set_registers
 from a64jit.runtime.cpu import Cpu
 from a64jit.runtime.memory import PhysMemory
 from a64jit.runtime.sysreg_defs import SCTLR
@@ -47,15 +48,8 @@ def build(code, regs, mem, pages, el):
     sr.set("MAIR_EL1", MAIR)
     sr.set("SCTLR_EL1", sr.get("SCTLR_EL1") & ~(SCTLR.A | SCTLR.SA | SCTLR.SA0) | SCTLR.M)
     cpu.set_pstate_el(el, 1 if el else 0)
-    s = cpu.state
-    for k, v in regs.items():
-        if k == "sp":
-            s.x[31] = v
-        elif k == "nzcv":
-            cpu.set_nzcv(v)
-        else:
-            s.x[int(k[1:])] = v
-    s.pc = CODE_BASE
+    set_registers(cpu, regs)
+    cpu.state.pc = CODE_BASE
     return cpu
 
 
