@@ -175,19 +175,16 @@ class Cpu:
         """VA -> PA for a data access through the MMU (runtime/mmu.py); with
         translation off, flat in the 44-bit PA space.  Faults become data
         aborts; an unaligned access to Device memory is an alignment fault."""
-        s = self.state
-        el = s.el
-        mmu = self.mmu
-        if not mmu.enabled(el):
-            if va >> PA_BITS:
-                raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
-            return va
+        el = self.state.el
         perm_el = 0 if acc & ACC_UNPRIV and el == 1 else el       # LDTR/STTR: EL0 permissions
         try:
-            pa, e = mmu.translate(va, WRITE if write else READ, el, perm_el)
+            pa, e = self.mmu.translate(va, WRITE if write else READ, el, perm_el)
         except MmuFault as f:
             raise fault_exception(f, data=True, write=write) from None
-        if e is not None and e.device and va & (size - 1):
+        if e is None:                                             # translation off: flat
+            if va >> PA_BITS:
+                raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
+        elif e.device and va & (size - 1):
             raise data_abort(va, FSC_ALIGNMENT, write=write)
         return pa
 
@@ -232,11 +229,8 @@ class Cpu:
     def fetch_pa(self, pc: int) -> int:
         """The physical address of an instruction fetch at ``pc`` (raises the
         instruction abort of a translation fault)."""
-        el = self.state.el
-        if not self.mmu.enabled(el):
-            return pc
         try:
-            return self.mmu.translate(pc, FETCH, el)[0]
+            return self.mmu.translate(pc, FETCH, self.state.el)[0]   # off: flat (fetch checks the PA size)
         except MmuFault as f:
             raise fault_exception(f, data=False, write=False) from None
 

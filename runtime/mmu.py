@@ -154,12 +154,11 @@ class Mmu:
         """VA -> (PA, entry) for an access of kind READ/WRITE/FETCH at ``el``,
         checked against the permissions of ``perm_el`` (default ``el``;
         LDTR/STTR at EL1 use 0).  Raises MmuFault.  With translation off the
-        result is the flat address (entry None), checked against the PA size."""
+        result is the flat address and entry None (the caller checks the PA
+        size: data and instruction accesses report it differently)."""
         regime = self.regime_of(el)
         s1, s2 = self.stage1_enabled(regime), self.stage2_enabled(regime)
         if not s1 and not s2:
-            if va >> PA_BITS:
-                raise MmuFault(FSC_ADDR_SIZE, 0, 1, va)
             return va, None
         pel = el if perm_el is None else perm_el
         bit = _PERM[(min(pel, 1) if regime == EL10 else 1, access)]
@@ -173,10 +172,7 @@ class Mmu:
         if e is None:
             e = self._walk(va, regime, s1, s2, bit)
             tlb[(regime, vmid, -1 if e.is_global else asid, page)] = e
-        if not e.perms & bit:
-            raise MmuFault(FSC_PERMISSION, e.level, 1, va)
-        if not e.s2perms & _S2BIT[access]:
-            raise MmuFault(FSC_PERMISSION, e.s2level, 2, va, e.ipa_page << PAGE | va & 0xFFF)
+        _check_permission(e, va, bit, access)
         return e.pa_page << PAGE | va & 0xFFF, e
 
     def _walk(self, va: int, regime: int, s1: bool, s2: bool, bit: int) -> TlbEntry:
@@ -219,30 +215,59 @@ class Mmu:
         except Exception:
             raise MmuFault(FSC_WALK_EXTERNAL, level, 1, va) from None
 
+    def _descend(self, addr: int, base: int, grain: int, start: int, first_bits: int, outbits: int,
+                 stage: int, read, fault_args: tuple):
+        """The table walk shared by both stages: from the start-level table at
+        ``base``, index by ``addr``, follow table descriptors to the leaf.
+        Returns (output address, leaf descriptor, level, OR of the table
+        descriptors' bits 63:59).  ``read(addr, level)`` reads a descriptor;
+        faults are MmuFault(fsc, level, stage, *fault_args)."""
+        stride = grain - 3
+        level, table_bits = start, 0
+        while True:
+            shift = grain + (3 - level) * stride
+            index = addr >> shift & ((1 << (first_bits if level == start else stride)) - 1)
+            desc = read(base + 8 * index, level)
+            if not desc & 1 or (level == 3 and not desc & 2):
+                raise MmuFault(FSC_TRANSLATION, level, stage, *fault_args)
+            if level < 3 and desc & 2:                                # table descriptor
+                base = desc & ((1 << 48) - 1) & ~((1 << grain) - 1)
+                if base >> outbits:
+                    raise MmuFault(FSC_ADDR_SIZE, level, stage, *fault_args)
+                table_bits |= desc >> 59
+                level += 1
+                continue
+            # block (levels 1-2) or page (level 3) descriptor
+            if level < 3 and not _block_allowed(grain, level):
+                raise MmuFault(FSC_TRANSLATION, level, stage, *fault_args)
+            out = desc & ((1 << 48) - 1) & ~((1 << shift) - 1)
+            if out >> outbits:
+                raise MmuFault(FSC_ADDR_SIZE, level, stage, *fault_args)
+            if not desc >> 10 & 1:                                    # AF: no hardware update in v8.0
+                raise MmuFault(FSC_ACCESS_FLAG, level, stage, *fault_args)
+            return out | addr & ((1 << shift) - 1), desc, level, table_bits
+
     def _stage1(self, va: int, regime: int):
+        """VA -> (IPA, stage-1 permissions, MAIR attribute, global, leaf
+        level) (AArch64.TranslationTableWalk, stage 1)."""
         sr = self.cpu.sysregs
         s2 = self.stage2_enabled(regime)
         if regime == EL2:
             tcr = sr.get("TCR_EL2")
-            tsz = _clamp_tsz(tcr & 0x3F)
-            inputsize = 64 - tsz
-            tbi = tcr >> 20 & 1
-            top = 55 if tbi else 63
+            inputsize = 64 - _clamp_tsz(tcr & 0x3F)
+            top = 55 if tcr >> 20 & 1 else 63                           # TBI
             if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1):
                 raise MmuFault(FSC_TRANSLATION, 0, 1, va)
             grain = _granule_s1(tcr, False)
             ps = tcr >> 16 & 7
             ttbr = sr.get("TTBR0_EL2")
-            upper = False
             mair = sr.get("MAIR_EL2")
             wxn = sr.get("SCTLR_EL2") >> 19 & 1
         else:
             tcr = sr.get("TCR_EL1")
             upper = bool(va >> 55 & 1)
-            tsz = _clamp_tsz(tcr >> 16 & 0x3F if upper else tcr & 0x3F)
-            inputsize = 64 - tsz
-            tbi = tcr >> (38 if upper else 37) & 1
-            top = 55 if tbi else 63
+            inputsize = 64 - _clamp_tsz(tcr >> 16 & 0x3F if upper else tcr & 0x3F)
+            top = 55 if tcr >> (38 if upper else 37) & 1 else 63        # TBI1 / TBI0
             want = ((1 << (top + 1 - inputsize)) - 1) if upper else 0
             if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1) != want:
                 raise MmuFault(FSC_TRANSLATION, 0, 1, va)
@@ -255,110 +280,68 @@ class Mmu:
             wxn = sr.get("SCTLR_EL1") >> 19 & 1
         outbits = min(_PS_BITS.get(ps, 48), PA_BITS)
         stride = grain - 3
-        level = start = 4 - -(-(inputsize - grain) // stride)       # 4 - ceil((inputsize - grain) / stride)
+        start = 4 - -(-(inputsize - grain) // stride)               # 4 - ceil((inputsize - grain) / stride)
+        first_bits = inputsize - (grain + (3 - start) * stride)     # index bits at the start level
         # table base: TTBR.BADDR, aligned to the start table's size
-        first_bits = inputsize - (grain + (3 - level) * stride)     # index bits at the start level
         base = ttbr & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
         if base >> outbits:
-            raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
-        ap_table = xn_table = pxn_table = 0
-        while True:
-            shift = grain + (3 - level) * stride
-            nbits = first_bits if level == start else stride
-            index = va >> shift & ((1 << nbits) - 1)
-            desc = self._read_desc(base + 8 * index, va, level, s2)
-            if not desc & 1 or (level == 3 and not desc & 2):
-                raise MmuFault(FSC_TRANSLATION, level, 1, va)
-            if level < 3 and desc & 2:                                # table descriptor
-                nxt = desc & ((1 << 48) - 1) & ~((1 << grain) - 1)
-                if nxt >> outbits:
-                    raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
-                ap_table |= desc >> 61 & 3
-                xn_table |= desc >> 60 & 1
-                pxn_table |= desc >> 59 & 1
-                base = nxt
-                level += 1
-                continue
-            # block (levels 1-2) or page (level 3) descriptor
-            if level < 3 and not _block_allowed(grain, level):
-                raise MmuFault(FSC_TRANSLATION, level, 1, va)
-            out = desc & ((1 << 48) - 1) & ~((1 << shift) - 1)
-            if out >> outbits:
-                raise MmuFault(FSC_ADDR_SIZE, level, 1, va)
-            if not desc >> 10 & 1:                                    # AF
-                raise MmuFault(FSC_ACCESS_FLAG, level, 1, va)
-            ipa = out | va & ((1 << shift) - 1)
-            attr = mair >> (8 * (desc >> 2 & 7)) & 0xFF
-            perms = _s1_perms(regime, desc, ap_table, xn_table, pxn_table, wxn)
-            if attr & 0xF0 == 0:                                      # Device: never executable
-                perms &= ~(X0 | X1)
-            is_global = regime == EL2 or not desc >> 11 & 1
-            return ipa, perms, attr, is_global, level
+            raise MmuFault(FSC_ADDR_SIZE, start, 1, va)
+        ipa, desc, level, tb = self._descend(va, base, grain, start, first_bits, outbits, 1,
+                                             lambda addr, lv: self._read_desc(addr, va, lv, s2), (va,))
+        attr = mair >> (8 * (desc >> 2 & 7)) & 0xFF
+        # table bits 63:59 as shifted: APTable = tb >> 2 & 3, UXN/XNTable = tb >> 1 & 1, PXNTable = tb & 1
+        perms = _s1_perms(regime, desc, tb >> 2 & 3, tb >> 1 & 1, tb & 1, wxn)
+        if attr & 0xF0 == 0:                                      # Device: never executable
+            perms &= ~(X0 | X1)
+        is_global = regime == EL2 or not desc >> 11 & 1
+        return ipa, perms, attr, is_global, level
 
     def _stage2(self, ipa: int, va: int, s1ptw: bool):
         """IPA -> (PA, S2 permissions r=1 w=2 x=4, device, leaf level) for the
         current VMID (AArch64.SecondStageTranslate)."""
         sr = self.cpu.sysregs
         vtcr = sr.get("VTCR_EL2")
-        tsz = _clamp_tsz(vtcr & 0x3F)
-        inputsize = 64 - tsz
+        inputsize = 64 - _clamp_tsz(vtcr & 0x3F)
+        fault_args = (va, ipa, s1ptw)
         if ipa >> inputsize:
-            raise MmuFault(FSC_TRANSLATION, 0, 2, va, ipa, s1ptw)
+            raise MmuFault(FSC_TRANSLATION, 0, 2, *fault_args)
         grain = {0: 12, 1: 16, 2: 14}.get(vtcr >> 14 & 3, 12)
         stride = grain - 3
         sl0 = vtcr >> 6 & 3
-        level = (2 - sl0) if grain == 12 else (3 - sl0)
+        start = (2 - sl0) if grain == 12 else (3 - sl0)
         outbits = min(_PS_BITS.get(vtcr >> 16 & 7, 48), PA_BITS)
         # bits resolved at the start level: at most stride + 4 (16 concatenated tables)
-        first_bits = inputsize - (grain + (3 - level) * stride)
-        if level < 0 or (grain == 12 and sl0 == 3) or first_bits < 1 or first_bits > stride + 4:
-            raise MmuFault(FSC_TRANSLATION, 0, 2, va, ipa, s1ptw)    # VTCR misprogrammed
+        first_bits = inputsize - (grain + (3 - start) * stride)
+        if start < 0 or (grain == 12 and sl0 == 3) or first_bits < 1 or first_bits > stride + 4:
+            raise MmuFault(FSC_TRANSLATION, 0, 2, *fault_args)    # VTCR misprogrammed
         base = sr.get("VTTBR_EL2") & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
         if base >> outbits:
-            raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
-        start = level
-        while True:
-            shift = grain + (3 - level) * stride
-            nbits = first_bits if level == start else stride
-            index = ipa >> shift & ((1 << nbits) - 1)
+            raise MmuFault(FSC_ADDR_SIZE, start, 2, *fault_args)
+
+        def read(addr, level):
             try:
-                desc = self.cpu.mem.read(base + 8 * index, 8)
+                return self.cpu.mem.read(addr, 8)
             except Exception:
-                raise MmuFault(FSC_WALK_EXTERNAL, level, 2, va, ipa, s1ptw) from None
-            if not desc & 1 or (level == 3 and not desc & 2):
-                raise MmuFault(FSC_TRANSLATION, level, 2, va, ipa, s1ptw)
-            if level < 3 and desc & 2:
-                base = desc & ((1 << 48) - 1) & ~((1 << grain) - 1)
-                if base >> outbits:
-                    raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
-                level += 1
-                continue
-            if level < 3 and not _block_allowed(grain, level):
-                raise MmuFault(FSC_TRANSLATION, level, 2, va, ipa, s1ptw)
-            out = desc & ((1 << 48) - 1) & ~((1 << shift) - 1)
-            if out >> outbits:
-                raise MmuFault(FSC_ADDR_SIZE, level, 2, va, ipa, s1ptw)
-            if not desc >> 10 & 1:
-                raise MmuFault(FSC_ACCESS_FLAG, level, 2, va, ipa, s1ptw)
-            s2ap = desc >> 6 & 3                                       # bit 0 read, bit 1 write
-            perms = (1 if s2ap & 1 else 0) | (2 if s2ap & 2 else 0) | (0 if desc >> 54 & 1 else 4)
-            device = desc >> 2 & 0xC == 0                              # MemAttr[3:2] == 00: Device
-            return out | ipa & ((1 << shift) - 1), perms, device, level
+                raise MmuFault(FSC_WALK_EXTERNAL, level, 2, *fault_args) from None
+        pa, desc, level, _ = self._descend(ipa, base, grain, start, first_bits, outbits, 2, read, fault_args)
+        s2ap = desc >> 6 & 3                                           # bit 0 read, bit 1 write
+        perms = s2ap | (0 if desc >> 54 & 1 else 4)
+        device = desc >> 2 & 0xC == 0                                  # MemAttr[3:2] == 00: Device
+        return pa, perms, device, level
 
     # -- TLB maintenance ----------------------------------------------------------------
     def tlbi(self, name: str, value: int) -> None:
         """TLBI: the software TLB is a cache, so dropping more than the
         operation names is always correct; by-VA operations drop that page
-        in every ASID of the regime, the others the whole regime."""
-        if name.endswith(("VAE1", "VAE1IS", "VALE1", "VALE1IS", "VAAE1", "VAAE1IS", "VAALE1", "VAALE1IS",
-                          "VAE2", "VAE2IS", "VALE2", "VALE2IS")):
-            page = value & ((1 << 44) - 1)
-            regime = EL2 if name.endswith(("E2", "E2IS")) else EL10
-            for k in [k for k in self.tlb if k[0] == regime and k[3] & ((1 << 44) - 1) == page]:
-                del self.tlb[k]
-            self.generation += 1
-        else:
+        in every ASID of the regime, the others everything."""
+        regime, page = tlbi_target(name, value)
+        if page is None:
             self.flush()
+            return
+        vpn = page >> PAGE & ((1 << 44) - 1)                      # VA[55:12]: tags ignored
+        for k in [k for k in self.tlb if k[0] == regime and k[3] & ((1 << 44) - 1) == vpn]:
+            del self.tlb[k]
+        self.generation += 1
 
     # -- AT -------------------------------------------------------------------------------
     def at(self, name: str, va: int) -> int:
@@ -368,31 +351,40 @@ class Mmu:
         write = op.endswith("W")
         el = 2 if op.startswith("S1E2") else (0 if op[-2] == "0" else 1)
         stage12 = op.startswith("S12")
-        regime = self.regime_of(2 if el == 2 else 1)
+        regime = self.regime_of(el)
         s1 = self.stage1_enabled(regime)
         s2 = stage12 and self.stage2_enabled(regime)
+        access = WRITE if write else READ
+        bit = _PERM[(min(el, 1) if regime == EL10 else 1, access)]
         try:
-            level = 0
-            if s1:
-                ipa, perms, attr, _, level = self._stage1(va, regime)
-            else:
-                if va >> PA_BITS:
-                    raise MmuFault(FSC_ADDR_SIZE, 0, 1, va)
-                ipa, attr = va, 0x00
-                perms = R0 | W0 | X0 | R1 | W1 | X1
-            bit = _PERM[(min(el, 1) if regime == EL10 else 1, WRITE if write else READ)]
-            if not perms & bit:
-                raise MmuFault(FSC_PERMISSION, level, 1, va)
-            pa = ipa
-            if s2:
-                pa, s2perms, _, s2level = self._stage2(ipa, va, s1ptw=False)
-                if not s2perms & (2 if write else 1):
-                    raise MmuFault(FSC_PERMISSION, s2level, 2, va, ipa)
+            e = self._walk(va, regime, s1, s2, bit)         # not cached: AT does not fill the TLB
+            _check_permission(e, va, bit, access)
         except MmuFault as f:
             if f.stage == 2 and f.s1ptw and not stage12:
                 raise fault_exception(f, data=True, write=False) from None   # taken to EL2
             return 1 | (f.fsc & 0x3F) << 1 | int(f.s1ptw) << 8 | int(f.stage == 2) << 9
-        return (attr << 56) | (pa & 0xFFFFFFFFF000) | (3 << 7)      # SH: inner shareable for Normal
+        return (e.attr << 56) | (e.pa_page << PAGE & 0xFFFFFFFFF000) | (3 << 7)   # SH: inner shareable
+
+
+def tlbi_target(name: str, value: int) -> tuple[int, int | None]:
+    """What a TLBI operation names: (regime, virtual page address) for the
+    by-VA operations (Xt[43:0] = VA[55:12], sign-extended from bit 55 for
+    the upper range), (regime, None) for the others."""
+    regime = EL2 if name.endswith(("E2", "E2IS")) else EL10
+    if "VA" not in name[5:]:                          # TLBI_VAE1, _VALE1, _VAAE1, _VAALE1, _VAE2, _VALE2 (+IS)
+        return regime, None
+    page = (value & ((1 << 44) - 1)) << PAGE
+    if page >> 55 & 1:
+        page |= 0xFF << 56
+    return regime, page
+
+
+def _check_permission(e: TlbEntry, va: int, bit: int, access: int) -> None:
+    """Stage 1 first, then stage 2 (AArch64.CheckPermission, AArch64.CheckS2Permission)."""
+    if not e.perms & bit:
+        raise MmuFault(FSC_PERMISSION, e.level, 1, va)
+    if not e.s2perms & _S2BIT[access]:
+        raise MmuFault(FSC_PERMISSION, e.s2level, 2, va, e.ipa_page << PAGE | va & 0xFFF)
 
 
 def _block_allowed(grain: int, level: int) -> bool:

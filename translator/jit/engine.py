@@ -32,7 +32,7 @@ from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EX
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException
 from ...runtime.memory import RamRegion
-from ...runtime.mmu import MmuFault, READ, WRITE
+from ...runtime.mmu import MmuFault, READ, WRITE, tlbi_target
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
@@ -307,7 +307,7 @@ class JitEngine(Engine):
         if op == "IC_IVAU":
             cpu = self.cpu
             try:
-                pa = cpu.mmu.translate(va, READ, cpu.state.el)[0] if cpu.mmu.enabled(cpu.state.el) else va
+                pa = cpu.mmu.translate(va, READ, cpu.state.el)[0]
             except MmuFault:
                 return                                 # nothing mapped there: nothing to invalidate
             self.invalidate_page(pa & PAGE_MASK)
@@ -320,10 +320,8 @@ class JitEngine(Engine):
         changed are dropped: by VA, those on that virtual page; otherwise all
         that were made with translation on."""
         self._check_tlb_context()
-        if "VA" in op[5:]:
-            page = (value & ((1 << 44) - 1)) << PAGE_BITS          # Xt[43:0] = VA[55:12]
-            if page >> 55 & 1:
-                page |= 0xFF << 56                                 # an upper-range (TTBR1) address
+        _, page = tlbi_target(op, value)
+        if page is not None:
             keys = self.va_pages.pop(page, None)
             if keys:
                 self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
@@ -535,7 +533,7 @@ class JitEngine(Engine):
                 self.stats.hot_failed += 1
                 continue
             if m in self.modules:                # not invalidated meanwhile
-                linked = self.llvm.lookup(key) or self.llvm.link(key, obj, MODULE_FN)
+                linked = self.llvm.link(key, obj, MODULE_FN)      # (or the one linked meanwhile)
                 self._swap(m, self._acquire(linked), t0)
 
     def _swap(self, module, linked, t0):
