@@ -33,7 +33,15 @@ def test_pyproject_lists_every_package():
 
 
 def test_wheel_installs_a64jit_alone(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "-q", "-w", str(tmp_path)],
+    # from a clean copy of what git tracks (a build in the checkout would leave build/ behind, and stale
+    # files in it would end up in later wheels)
+    src = tmp_path / "src"
+    subprocess.run(["git", "clone", "-q", ROOT, str(src)], check=True, capture_output=True, timeout=120)
+    subprocess.run(["git", "-C", ROOT, "diff", "HEAD", "--binary", "--output", str(tmp_path / "wip.patch")],
+                   check=True, timeout=60)
+    if (tmp_path / "wip.patch").stat().st_size:      # uncommitted work is part of what is tested
+        subprocess.run(["git", "-C", str(src), "apply", str(tmp_path / "wip.patch")], check=True, timeout=60)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(tmp_path)],
                    check=True, capture_output=True, timeout=300)
     (whl,) = glob.glob(str(tmp_path / "*.whl"))
     names = zipfile.ZipFile(whl).namelist()

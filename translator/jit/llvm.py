@@ -57,7 +57,6 @@ class LlvmJit:
         self._nlib = 0
         self._linked: dict[str, LinkedModule] = {}                  # key -> module, held or kept
         self._unused: collections.OrderedDict = collections.OrderedDict()   # key -> module nobody holds (LRU)
-        self.modules_freed = 0
         self._dispatcher = None
 
     def target_machine(self, opt: int):
@@ -173,7 +172,6 @@ class LlvmJit:
             key, m = self._unused.popitem(last=False)
             del self._linked[key]
             m.tracker = None             # the last reference: LLVM unmaps the code
-            self.modules_freed += 1
 
     def live_modules(self) -> int:
         """Linked modules whose code is mapped (held or kept for reuse)."""
