@@ -44,6 +44,10 @@ class Cpu:
         # by every runtime helper and line change; cleared by a check that finds
         # nothing to take).
         self.irq_line = self.fiq_line = self.serror_line = False
+        # Virtual interrupt lines from the GIC's virtual CPU interface (list
+        # registers); ORed with HCR_EL2.VI/VF (ARM ARM D1.13.4 "Virtual
+        # interrupts": the interrupt controller may also assert them).
+        self.virq_line = self.vfiq_line = False
         self.async_dirty = True
         # Told about IC and TLBI operations (op name, operand): the JIT drops
         # translations; the MMU issue's soft TLB will flush.
@@ -63,10 +67,11 @@ class Cpu:
         EL1 reads it with HCR_EL2.AMO/IMO/FMO routing them to EL2."""
         hcr = self.sysregs.get("HCR_EL2")
         v = 0
-        for line, vbit, route, bit in ((self.serror_line, HCR.VSE, HCR.AMO, 8), (self.irq_line, HCR.VI, HCR.IMO, 7),
-                                       (self.fiq_line, HCR.VF, HCR.FMO, 6)):
+        for line, vbit, route, bit, vline in ((self.serror_line, HCR.VSE, HCR.AMO, 8, False),
+                                              (self.irq_line, HCR.VI, HCR.IMO, 7, self.virq_line),
+                                              (self.fiq_line, HCR.VF, HCR.FMO, 6, self.vfiq_line)):
             if hcr & route and self.state.el < 2 and not hcr & HCR.TGE:
-                line = bool(hcr & vbit)              # EL1 sees the virtual one
+                line = bool(hcr & vbit) or vline     # EL1 sees the virtual one
             v |= int(line) << bit
         return v
 
@@ -93,9 +98,10 @@ class Cpu:
                 elif el < 2 and not daif & mask:
                     return vec, 1
         if el < 2 and not tge:
-            for route, vbit, mask, vec in ((HCR.AMO, HCR.VSE, 0x100, VEC_SERROR), (HCR.FMO, HCR.VF, 0x40, VEC_FIQ),
-                                           (HCR.IMO, HCR.VI, 0x80, VEC_IRQ)):
-                if hcr & route and hcr & vbit and not daif & mask:
+            for route, vbit, mask, vec, vline in ((HCR.AMO, HCR.VSE, 0x100, VEC_SERROR, False),
+                                                  (HCR.FMO, HCR.VF, 0x40, VEC_FIQ, self.vfiq_line),
+                                                  (HCR.IMO, HCR.VI, 0x80, VEC_IRQ, self.virq_line)):
+                if hcr & route and (hcr & vbit or vline) and not daif & mask:
                     return vec, 1
         self.async_dirty = False
         return None
@@ -104,7 +110,8 @@ class Cpu:
         """Does anything end a WFI (a pending interrupt, masked or not)?"""
         hcr = self.sysregs.get("HCR_EL2")
         virt = self.state.el < 2 and not hcr & HCR.TGE and (
-            hcr & HCR.IMO and hcr & HCR.VI or hcr & HCR.FMO and hcr & HCR.VF or hcr & HCR.AMO and hcr & HCR.VSE)
+            hcr & HCR.IMO and (hcr & HCR.VI or self.virq_line) or hcr & HCR.FMO and (hcr & HCR.VF or self.vfiq_line)
+            or hcr & HCR.AMO and hcr & HCR.VSE)
         return bool(self.irq_line or self.fiq_line or self.serror_line or virt)
 
     def take_interrupt(self, vec: int, target: int) -> None:

@@ -131,6 +131,18 @@ class SysRegs:
     def __init__(self, cpu):
         self.cpu = cpu
         self.regs = cpu.state.sysregs
+        self.devices = {}                  # register name -> device implementing it (attach)
+
+    def attach(self, device, names) -> None:
+        """Give the registers ``names`` (rows of the table) to ``device``:
+        guest MRS/MSR of them, after the table's access checks, call
+        ``device.sysreg_read(name, key, rt)`` / ``device.sysreg_write(name,
+        key, rt, value)`` (the GIC's CPU interface, the generic timers).
+        The device may raise GuestException (a trap it decides)."""
+        for name in names:
+            if name not in SLOT:
+                raise KeyError(f"{name}: not in the system-register table")
+            self.devices[name] = device
 
     # -- runtime access by name (no checks) -----------------------------------
     def get(self, name: str) -> int:
@@ -163,6 +175,9 @@ class SysRegs:
     def read(self, key: int, rt: int = 31) -> int:
         d = D.BY_KEY.get(key)
         self._check(d, key, rt, True)
+        dev = self.devices.get(d.name)
+        if dev is not None:
+            return dev.sysreg_read(d.name, key, rt) & M64
         fn = _SPECIAL_READ.get(d.name)
         if fn is not None:
             return fn(self.cpu) & M64
@@ -173,6 +188,10 @@ class SysRegs:
     def write(self, key: int, rt: int, value: int) -> None:
         d = D.BY_KEY.get(key)
         self._check(d, key, rt, False)
+        dev = self.devices.get(d.name)
+        if dev is not None:
+            dev.sysreg_write(d.name, key, rt, value & M64)
+            return
         fn = _SPECIAL_WRITE.get(d.name)
         if fn is not None:
             fn(self.cpu, value & M64)
