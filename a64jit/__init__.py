@@ -4,12 +4,13 @@ code (A64 blocks lifted to LLVM IR, JIT-compiled with llvmlite).
 Layers, bottom up (nothing imports upwards):
 
 - ``a64jit.runtime`` (folder runtime/): what the guest runs on — CPU state,
-  memory, system registers, exceptions, the generated-code ABI; later the
-  MMU and devices.
+  memory, the MMU, system registers, exceptions, the generated-code ABI,
+  the devices (runtime/devices/) and the clock.
 - ``a64jit.translator`` (folder translator/): what turns guest code into
   something runnable — the encoding table, decoder, semantics, the
   interpreter and the LLVM JIT, behind one engine interface.
-- ``a64jit`` itself (folder a64jit/): the composition — the machine and its
-  run loop, ``run_snippet``, the command line.
+- ``a64jit`` itself (folder a64jit/): the composition — the virt board and
+  the run loop, the boot loader, device tree and boot-contract checker, the
+  host console, ``run_snippet``, the command line.
 """
 __version__ = "0.1.0"

@@ -1,59 +1,132 @@
-"""The ``a64jit`` command line."""
+"""The ``a64jit`` command line.
+
+``a64jit boot [KERNEL] [options]`` boots a kernel on the virt board (with no
+KERNEL: the shipped demo kernel); ``a64jit run`` is the same command (the
+bare-metal runner of earlier versions: bare-metal images boot the same way);
+``a64jit demo`` boots the demo kernel; ``a64jit dtb -o FILE`` writes the
+board's device tree; ``a64jit decode WORD...`` decodes instruction words.
+
+The guest console is stdout (raw bytes); everything a64jit says goes to
+stderr.  Exit status: 0 when the guest powers off or resets through PSCI
+(or the instruction limit the user asked for is reached, or Ctrl-A X), 1
+when the guest is stuck, 2 for bad input, 3 for an a64jit error, 124 on
+``--timeout``, 130/143 on SIGINT/SIGTERM.
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 
-DEMO = os.path.join(os.path.dirname(__file__), "samples", "demo.bin")
+EXIT_STUCK, EXIT_BAD_INPUT, EXIT_INTERNAL = 1, 2, 3
 
 
-def _summary(console, result, cpu, image_name, engine, jit):
+def _size(text: str) -> int:
+    """-m SIZE: MiB by default, or with a suffix K/M/G (as QEMU's -m)."""
+    t = text.strip().upper()
+    mult = 1 << 20
+    if t and t[-1] in "KMGT":
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[t[-1]]
+        t = t[:-1]
+        if t.endswith("I"):
+            t = t[:-1]
+    try:
+        v = float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad memory size {text!r}") from None
+    return int(v * mult)
+
+
+def _summary(console, result, board, name, engine):
     from rich.table import Table
-    t = Table(title=f"a64jit run: {image_name}", show_header=False)
+    cpu = board.cpu
+    t = Table(title=f"a64jit: {name}", show_header=False)
     t.add_row("stopped by", result.reason)
     t.add_row("guest instructions", f"{result.insns:,}")
     t.add_row("wall time", f"{result.seconds:.3f} s")
     mips = result.insns / result.seconds / 1e6 if result.seconds else 0.0
-    t.add_row("speed", f"{mips:.3f} MIPS (engine: {engine})")
+    t.add_row("speed", f"{mips:.1f} MIPS (engine: {engine}, clock: {board.clock.name})")
+    jit = board.jit
     if jit is not None:
         st = jit.stats
-        t.add_row("translation", f"{st.blocks_lifted} blocks lifted, {st.llvm_compiles} LLVM compiles "
-                                 f"({st.blocks_compiled} blocks), {st.cache_hits} modules from the code cache, "
-                                 f"{st.compile_seconds * 1000:.1f} ms compiling/loading; "
-                                 f"{st.hot_recompiles} hot modules recompiled at O2 ({st.hot_seconds * 1000:.1f} ms)")
+        t.add_row("translation", f"{st.blocks_lifted:,} blocks translated, {st.llvm_compiles} LLVM compiles, "
+                                 f"{st.cache_hits} modules from the code cache, "
+                                 f"{st.compile_seconds:.2f} s compiling; {st.hot_recompiles} hot recompiles")
+        t.add_row("exits", f"{st.exits:,} returns from native code, {st.slow_accesses:,} slow memory accesses")
     t.add_row("final PC / EL", f"{cpu.state.pc:#x} / EL{cpu.state.el}")
     if cpu.warnings:
         for what, n in cpu.warnings.most_common():
-            t.add_row("warning", f"{n} x {what}")
+            t.add_row("warning", f"{n:,} x {what}")
     else:
         t.add_row("warnings", "none")
     console.print(t)
 
 
-def cmd_run(args) -> int:
+def _err(msg: str) -> None:
+    print(f"a64jit: {msg}", file=sys.stderr)
+
+
+def cmd_boot(args) -> int:
     from rich.console import Console
-    from .runtime.loader import load_file, ImageError, KERNEL_BASE_OFFSET
-    from .machine import Machine, RAM_BASE
+    from .boot import BootSpec, prepare, BootError, parse_module
+    from .bootcheck import check_boot, OK, NA, FAIL
+    from .hostio import HostIO
     console = Console(stderr=True)
     try:
-        image = load_file(args.image)
-    except ImageError as e:
-        print(f"a64jit: {e}", file=sys.stderr)
-        return 2
-    ram = args.memory << 20
-    addr = RAM_BASE + KERNEL_BASE_OFFSET + image.text_offset
-    if addr + image.image_size > RAM_BASE + ram:
-        print(f"a64jit: {args.image}: image ({image.image_size:#x} bytes) does not fit in {args.memory} MiB of RAM", file=sys.stderr)
-        return 2
-    m = Machine(ram_size=ram)
-    m.load(addr, image.data)
-    m.enter(addr, el=args.el)
-    result = m.run(max_insns=args.max_insns, engine=args.engine, use_cache=False if args.no_cache else None)
+        spec = BootSpec(kernel=args.kernel, initrd=args.initrd, append=args.append, dtb=args.dtb,
+                        modules=[parse_module(m) for m in args.module], ram_size=args.memory, el=args.el,
+                        seed=args.seed, clock=args.clock)
+        board, layout = prepare(spec)
+    except BootError as e:
+        _err(str(e))
+        return EXIT_BAD_INPUT
+    verdicts = check_boot(board, layout)
+    if args.check_boot:
+        for v in verdicts:
+            print(v.line(), file=sys.stderr)
+    else:
+        for v in verdicts:
+            if v.status not in (OK, NA):
+                print(v.line(), file=sys.stderr)
+    if any(v.status == FAIL for v in verdicts):
+        _err("the boot contract is broken by a64jit itself (see the FAIL lines); please report it")
+    name = os.path.basename(args.kernel) if args.kernel else "demo kernel"
+    try:
+        with HostIO(board, timeout=args.timeout) as io:
+            try:
+                result = board.run(max_insns=args.max_insns, engine=args.engine,
+                                   use_cache=False if args.no_cache else None)
+            except KeyboardInterrupt:              # (the interpreter, between instructions)
+                from .board import RunResult
+                result = RunResult("stopped by SIGINT", board.cpu.state.icount, 0.0, False)
+                io.status = 130
+    except Exception as e:                         # an a64jit bug: one line, the console output is kept
+        sys.stdout.flush()
+        _err(f"internal error: {type(e).__name__}: {e} (at guest pc {board.cpu.state.pc:#x})")
+        return EXIT_INTERNAL
     sys.stdout.flush()
     if not args.quiet:
-        _summary(console, result, m.cpu, os.path.basename(args.image), args.engine, m.jit)
-    return 130 if result.reason == "interrupted" else 0
+        _summary(console, result, board, name, args.engine)
+    if io.status is not None:
+        if io.status:
+            _err(result.reason)
+        return io.status
+    if result.ok:
+        return 0
+    _err(result.reason)
+    return EXIT_STUCK
+
+
+def cmd_dtb(args) -> int:
+    from .devicetree import build_dtb, patch_chosen
+    dtb = patch_chosen(build_dtb(args.memory), bootargs=args.append, seed=args.seed)
+    try:
+        with open(args.output, "wb") as fh:
+            fh.write(dtb)
+    except OSError as e:
+        _err(f"{args.output}: {e.strerror}")
+        return EXIT_BAD_INPUT
+    return 0
 
 
 def cmd_decode(args) -> int:
@@ -64,8 +137,8 @@ def cmd_decode(args) -> int:
         try:
             word = int(w, 16)
         except ValueError:
-            print(f"a64jit: not a hex instruction word: {w!r}", file=sys.stderr)
-            return 2
+            _err(f"not a hex instruction word: {w!r}")
+            return EXIT_BAD_INPUT
         insn = decode(word)
         dis = next(cs.disasm(word.to_bytes(4, "little"), 0), None)
         text = f"{dis.mnemonic} {dis.op_str}" if dis else "(capstone: invalid)"
@@ -73,24 +146,48 @@ def cmd_decode(args) -> int:
     return 0
 
 
+def _boot_options(p, kernel_required: bool = False):
+    if kernel_required:
+        p.add_argument("kernel", metavar="KERNEL", help="arm64 Image (raw or gzip), ELF, or flat binary")
+    else:
+        p.add_argument("kernel", metavar="KERNEL", nargs="?", default=None,
+                       help="arm64 Image (raw or gzip), ELF, or flat binary (default: the shipped demo kernel)")
+    p.add_argument("--initrd", metavar="FILE", help="initial ramdisk (as QEMU's -initrd)")
+    p.add_argument("--append", metavar="STR", help="kernel command line (/chosen bootargs)")
+    p.add_argument("--dtb", metavar="FILE", help="use this device tree (its /chosen is patched)")
+    p.add_argument("--module", metavar="ADDR:FILE[:ARGS]", action="append", default=[],
+                   help="load FILE at ADDR and describe it in /chosen (QEMU's guest-loader); repeatable")
+    p.add_argument("-m", "--memory", type=_size, default=512 << 20, metavar="SIZE",
+                   help="RAM size: MiB, or with K/M/G suffix (default 512M)")
+    p.add_argument("--el", type=int, choices=(1, 2), default=2, help="entry exception level (default 2)")
+    p.add_argument("--max-insns", type=int, default=None, metavar="N", help="stop after N instructions")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="stop after S seconds of wall time")
+    p.add_argument("--engine", choices=("jit", "interp"), default="jit", help="execution engine (default jit)")
+    p.add_argument("--clock", choices=("virtual", "host"), default="virtual",
+                   help="virtual: time follows the instruction count (deterministic, default); host: wall clock")
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="put kaslr-seed and rng-seed derived from N in /chosen (default: none)")
+    p.add_argument("--check-boot", action="store_true", help="print the boot-contract checker's verdict per rule")
+    p.add_argument("-q", "--quiet", action="store_true", help="no run summary")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not use the persistent code cache (also: A64JIT_NO_CACHE=1)")
+    p.set_defaults(fn=cmd_boot)
+
+
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="a64jit", description="System-level AArch64 emulator")
+    p = argparse.ArgumentParser(prog="a64jit", description="System-level AArch64 emulator (QEMU virt board)")
     sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="run a bare-metal arm64 Image or flat binary")
-    r.add_argument("image")
-    r.add_argument("--el", type=int, choices=(1, 2), default=2, help="entry exception level (default 2)")
-    r.add_argument("-m", "--memory", type=int, default=512, help="RAM in MiB (default 512)")
-    r.add_argument("--max-insns", type=int, default=None, help="stop after this many instructions")
-    r.add_argument("-q", "--quiet", action="store_true", help="no run summary")
-    r.add_argument("--engine", choices=("jit", "interp"), default="jit", help="execution engine (default jit)")
-    r.add_argument("--no-cache", action="store_true", help="do not use the persistent code cache (also: A64JIT_NO_CACHE=1)")
-    r.set_defaults(fn=cmd_run)
-    d = sub.add_parser("demo", help="run the shipped demo guest program")
-    d.add_argument("-q", "--quiet", action="store_true")
-    d.add_argument("--engine", choices=("jit", "interp"), default="jit")
-    d.add_argument("--no-cache", action="store_true")
-    d.set_defaults(fn=lambda a: cmd_run(argparse.Namespace(image=DEMO, el=2, memory=512, max_insns=None, quiet=a.quiet,
-                                                           engine=a.engine, no_cache=a.no_cache)))
+    _boot_options(sub.add_parser("boot", help="boot a kernel on the virt board"))
+    _boot_options(sub.add_parser("run", help="the same as boot (bare-metal images boot the same way)"),
+                  kernel_required=True)
+    d = sub.add_parser("demo", help="boot the shipped demo kernel")
+    _boot_options(d)
+    dt = sub.add_parser("dtb", help="write the board's device tree blob")
+    dt.add_argument("-o", "--output", required=True, metavar="FILE")
+    dt.add_argument("-m", "--memory", type=_size, default=512 << 20, metavar="SIZE")
+    dt.add_argument("--append", metavar="STR", default=None)
+    dt.add_argument("--seed", type=int, default=None)
+    dt.set_defaults(fn=cmd_dtb)
     dc = sub.add_parser("decode", help="decode instruction words (hex)")
     dc.add_argument("words", nargs="+")
     dc.set_defaults(fn=cmd_decode)

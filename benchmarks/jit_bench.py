@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from a64jit.machine import Machine          # noqa: E402
+from a64jit.board import Board          # noqa: E402
 
 IMAGE = os.path.join(os.path.dirname(__file__), "..", "a64jit", "samples", "bench.bin")
 LOAD = 0x40200000
@@ -48,14 +48,14 @@ def image(iters: int) -> bytes:
 def run_a64jit(iters, engine, cache_dir=None, use_cache=False):
     if cache_dir:
         os.environ["A64JIT_CACHE_DIR"] = cache_dir
-    m = Machine(ram_size=64 << 20, out=io.BytesIO())
+    m = Board(ram_size=64 << 20, out=io.BytesIO())
     m.load(LOAD, image(iters))
     m.enter(LOAD)
     t0 = time.perf_counter()
     r = m.run(engine=engine, use_cache=use_cache)
     dt = time.perf_counter() - t0
-    assert r.reason == "PSCI SYSTEM_OFF", r.reason
-    return r.insns, dt, m.uart.out.getvalue(), m.jit
+    assert r.reason == "poweroff", r.reason
+    return r.insns, dt, m.out.getvalue(), m.jit
 
 
 def run_child(iters, cache_dir):

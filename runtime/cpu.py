@@ -14,10 +14,12 @@ from collections import Counter
 from . import abi
 from .state import CpuState
 from .memory import PhysMemory, Unmapped, ACC_ALIGN, ACC_UNPRIV
+from .clock import make_clock
+from .devices.timer import GenericTimer
 from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, fault_exception
 from .sysregs import SysRegs
 from .sysreg_defs import SCTLR, HCR
-from .exceptions import (GuestException, data_abort, undefined, FSC_ALIGNMENT,
+from .exceptions import (GuestException, data_abort, isv_iss, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
                          EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR, EC_ILLEGAL_STATE)
 
@@ -31,7 +33,7 @@ VEC_SYNC_SERROR = -1         # take_exception: an SError (vector 0x180, with a s
 
 
 class Cpu:
-    def __init__(self, mem: PhysMemory | None = None, index: int = 0):
+    def __init__(self, mem: PhysMemory | None = None, index: int = 0, clock: str = "virtual"):
         self.state = CpuState()
         self.mem = mem if mem is not None else PhysMemory()
         self.index = index
@@ -54,6 +56,10 @@ class Cpu:
         self.ic_observers: list = []
         self.tlbi_observers: list = []
         self.sysregs.reset()
+        # System time and the CPU's Generic Timer (its outputs go to the GIC: the board wires them)
+        self.clock = make_clock(clock, self.state)
+        self.timer = GenericTimer(self, self.clock)
+        self.sysregs.attach(self.timer, GenericTimer.SYSREG_NAMES)
         # Reset PSTATE (ARM ARM D1.9 "Reset"): highest EL (EL2, no EL3), SPSel = 1, DAIF masked.
         self.set_pstate_el(2, 1)
         self.state.daif = 0x3C0
@@ -178,16 +184,23 @@ class Cpu:
         return self.sysregs.get("SCTLR_EL2" if self.state.el == 2 else "SCTLR_EL1")
 
     # -- memory --------------------------------------------------------------
-    def translate(self, va: int, size: int, write: bool, acc: int) -> int:
+    def translate(self, va: int, size: int, write: bool, acc: int, isv=None) -> int:
         """VA -> PA for a data access through the MMU (runtime/mmu.py); with
         translation off, flat in the 44-bit PA space.  Faults become data
-        aborts; an unaligned access to Device memory is an alignment fault."""
+        aborts; an unaligned access to Device memory is an alignment fault.
+        A stage-2 fault (not on a stage-1 walk) taken to EL2 carries the
+        instruction syndrome ``isv`` (ESR_EL2.ISV: what a hypervisor needs to
+        emulate an MMIO access; faults taken to EL1 report ISV = 0, as on
+        QEMU)."""
         el = self.state.el
         perm_el = 0 if acc & ACC_UNPRIV and el == 1 else el       # LDTR/STTR: EL0 permissions
         try:
             pa, e = self.mmu.translate(va, WRITE if write else READ, el, perm_el)
         except MmuFault as f:
-            raise fault_exception(f, data=True, write=write) from None
+            exc = fault_exception(f, data=True, write=write)
+            if f.stage == 2 and not f.s1ptw:
+                exc.iss |= isv_iss(_isv(size, isv))
+            raise exc from None
         if e is None:                                             # translation off: flat
             if va >> PA_BITS:
                 raise data_abort(va, FSC_ADDR_SIZE_L0, write=write)
@@ -211,7 +224,7 @@ class Cpu:
                 nxt = (va + first) & M64
                 hi = self.read(nxt, rest, acc, isv) if rest in (1, 2, 4) else self._read_bytes(nxt, rest, acc, isv)
                 return lo | hi << 8 * first
-        pa = self.translate(va, size, False, acc)
+        pa = self.translate(va, size, False, acc, isv)
         try:
             return self.mem.read(pa, size)
         except Unmapped as u:
@@ -227,7 +240,7 @@ class Cpu:
                 for i in range(size):           # crosses a page: byte by byte, in order
                     self.write((va + i) & M64, 1, value >> 8 * i & 0xFF, acc, isv)
                 return
-        pa = self.translate(va, size, True, acc)
+        pa = self.translate(va, size, True, acc, isv)
         try:
             self.mem.write(pa, size, value)
         except Unmapped as u:

@@ -73,8 +73,13 @@ def data_abort(far: int, fsc: int, *, write: bool, el_same: bool = True,
     syndrome is valid (single general-register load/store without writeback,
     not exclusive): ISS bits 24 ISV, 23:22 SAS, 21 SSE, 20:16 SRT, 15 SF, 14 AR.
     """
-    iss = fsc | (int(write) << 6)
-    if isv is not None:
-        sas, sse, srt, sf, ar = isv
-        iss |= 1 << 24 | sas << 22 | int(sse) << 21 | srt << 16 | int(sf) << 15 | int(ar) << 14
+    iss = fsc | (int(write) << 6) | isv_iss(isv)
     return GuestException(EC_DABORT_SAME if el_same else EC_DABORT_LOWER, iss, far)
+
+
+def isv_iss(isv: tuple | None) -> int:
+    """The instruction-syndrome ISS bits of (sas, sse, srt, sf, ar), or 0."""
+    if isv is None:
+        return 0
+    sas, sse, srt, sf, ar = isv
+    return 1 << 24 | sas << 22 | int(sse) << 21 | srt << 16 | int(sf) << 15 | int(ar) << 14

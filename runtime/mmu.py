@@ -24,6 +24,7 @@ from .sysreg_defs import SCTLR, HCR
 
 M64 = (1 << 64) - 1
 PA_BITS = 44                               # ID_AA64MMFR0_EL1.PARange = 4
+PAR_RES1, PAR_NS = 1 << 11, 1 << 9           # PAR_EL1 bit 11 is RES1 in both formats
 PAGE = 12
 
 # Fault status codes (DFSC/IFSC) without the level
@@ -362,8 +363,10 @@ class Mmu:
         except MmuFault as f:
             if f.stage == 2 and f.s1ptw and not stage12:
                 raise fault_exception(f, data=True, write=False) from None   # taken to EL2
-            return 1 | (f.fsc & 0x3F) << 1 | int(f.s1ptw) << 8 | int(f.stage == 2) << 9
-        return (e.attr << 56) | (e.pa_page << PAGE & 0xFFFFFFFFF000) | (3 << 7)   # SH: inner shareable
+            return 1 | (f.fsc & 0x3F) << 1 | int(f.s1ptw) << 8 | int(f.stage == 2) << 9 | PAR_RES1
+        # success: SH = inner shareable (8:7); NS (9) is UNKNOWN for a Non-secure
+        # translation and reads 1, as on QEMU
+        return (e.attr << 56) | (e.pa_page << PAGE & 0xFFFFFFFFF000) | PAR_RES1 | PAR_NS | (3 << 7)
 
 
 def tlbi_target(name: str, value: int) -> tuple[int, int | None]:

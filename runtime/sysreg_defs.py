@@ -234,12 +234,13 @@ ICC_CTLR_EL1_RESET = (
 )                              # CBPR=0, EOImode=0, PMHE=0 -> 0x8C00
 ICH_VTR_EL2_VALUE = (
     (GIC_NUM_LRS - 1)          # ListRegs
+    | (1 << 19)                # TDS: ICH_HCR_EL2.TDIR implemented
     | (1 << 20)                # nV4: no GICv4 direct vLPI injection
     | (1 << 21)                # A3V
     | (1 << 23)                # IDbits = 1 (24-bit), as QEMU ich_vtr_read
     | ((GIC_PREBITS - 1) << 26)
     | ((GIC_PRIBITS - 1) << 29)
-)                              # TDS (bit 19) = 0: no ICH_HCR_EL2.TDIR; SEIS = 0 -> 0x90B00003
+)                              # SEIS = 0 -> 0x90B80003 (QEMU 7.2's value)
 ICH_VMCR_EL2_RESET = (1 << 3) | (3 << 18) | (2 << 21)  # VFIQEn, VBPR1=min+1=3, VBPR0=min=2 (QEMU icc_reset)
 ICC_BPR0_RESET = 7 - GIC_PREBITS        # = 2, minimum group-0 binary point (QEMU icc_min_bpr)
 ICC_BPR1_RESET = ICC_BPR0_RESET + 1     # = 3, minimum NS group-1 binary point
@@ -539,7 +540,7 @@ _EXPLICIT: list[RegDef] = [
     _r("ICH_HCR_EL2", 3, 4, 12, 11, 0, 2, "rw", kind="special",
        note="En 0, UIE, LRENPIE, NPIE, VGrp*, TC, TALL0/1, TSEI, EOIcount 31:27; reset 0 (En=0 per boot contract)"),
     _r("ICH_VTR_EL2", 3, 4, 12, 11, 1, 2, "ro", reset=ICH_VTR_EL2_VALUE, kind="const",
-       note="4 LRs, PREbits=PRIbits=5, IDbits 24, A3V, nV4 (QEMU ich_vtr_read, but TDS=0)"),
+       note="4 LRs, PREbits=PRIbits=5, IDbits 24, A3V, nV4, TDS (QEMU ich_vtr_read)"),
     _r("ICH_MISR_EL2", 3, 4, 12, 11, 2, 2, "ro", kind="special", note="maintenance interrupt status"),
     _r("ICH_EISR_EL2", 3, 4, 12, 11, 3, 2, "ro", kind="special", note="EOI status per LR"),
     _r("ICH_ELRSR_EL2", 3, 4, 12, 11, 5, 2, "ro", kind="special", note="empty-LR bitmap computed from ICH_LRn (0xF after reset: all 4 empty)"),

@@ -11,7 +11,7 @@ fixed offset) and implements MRS/MSR/SYS with the architectural access rules:
   EL1 with EC 0x18 when the bit is clear (ARM ARM D13 "AArch64 System
   register descriptions", per-register "Accessibility" pseudocode);
 - registers of kind "special" get their behaviour from ``_SPECIAL_READ`` /
-  ``_SPECIAL_WRITE`` below (PSTATE fields, banked SPs, the counters...).
+  ``_SPECIAL_WRITE`` below (PSTATE fields, banked SPs, ...); registers with a device behind them (the timers, the GIC CPU interface) are attached to it (``SysRegs.attach``).
 
 To add a register: add a row to ``sysreg_defs.REGISTERS``; if reading or
 writing it does more than store a value, give it kind "special" and a
@@ -39,10 +39,6 @@ def el0_allowed(sysregs, gate: str) -> bool:
     inverted = gate.startswith("!")
     reg, bit = GATE_BITS[gate.lstrip("!")]
     return bool(sysregs.get(reg) & bit) != inverted
-
-#: Virtual time: the counter advances one tick per TICK_INSNS retired
-#: instructions (1 instruction = 1 ns at the 62.5 MHz CNTFRQ: 16 per tick).
-TICK_INSNS = 16
 
 M64 = (1 << 64) - 1
 
@@ -206,33 +202,10 @@ class SysRegs:
 
 
 # -- special registers -----------------------------------------------------------
-def _counter(cpu) -> int:
-    return cpu.state.icount // TICK_INSNS
-
-
 def _sp_el0_check(cpu):
     # SP_EL0 is accessible by MSR/MRS only when SPSel = 1 (C5.2.18 SP_EL0 accessibility).
     if cpu.state.spsel == 0:
         raise undefined()
-
-
-def _tval_read(cval_name, offset=lambda cpu: 0):
-    def read(cpu):
-        v = (cpu.sysregs.get(cval_name) - (_counter(cpu) - offset(cpu))) & 0xFFFFFFFF
-        return v - (1 << 32) if v >> 31 else v      # sign-extended TimerValue
-    return read
-
-
-def _tval_write(cval_name, offset=lambda cpu: 0):
-    def write(cpu, v):
-        v &= 0xFFFFFFFF
-        sv = v - (1 << 32) if v >> 31 else v
-        cpu.sysregs.set(cval_name, (_counter(cpu) - offset(cpu) + sv) & M64)
-    return write
-
-
-def _voff(cpu):
-    return cpu.sysregs.get("CNTVOFF_EL2")
 
 
 def _ccsidr(cpu):
@@ -255,22 +228,6 @@ def _sp_el0_read(cpu):
 def _sp_el0_write(cpu, v):
     _sp_el0_check(cpu)
     cpu.set_sp_el(0, v)
-
-
-def _timer_ctl_read(ctl_name, cval_name, offset=lambda cpu: 0):
-    """CNT*_CTL: ENABLE (0), IMASK (1) stored; ISTATUS (2) = count >= CVAL."""
-    def read(cpu):
-        v = cpu.sysregs.get(ctl_name) & 3
-        if v & 1 and ((_counter(cpu) - offset(cpu)) & M64) >= cpu.sysregs.get(cval_name):
-            v |= 4
-        return v
-    return read
-
-
-def _timer_ctl_write(ctl_name):
-    def write(cpu, v):
-        cpu.sysregs.set(ctl_name, v & 3)
-    return write
 
 
 def _cntfrq_read(cpu):
@@ -306,11 +263,6 @@ _SPECIAL_READ = {
     "FPSR": lambda cpu: cpu.state.fpsr,
     "SP_EL0": _sp_el0_read,
     "SP_EL1": lambda cpu: cpu.get_sp_el(1),
-    "CNTPCT_EL0": _counter,
-    "CNTVCT_EL0": lambda cpu: (_counter(cpu) - _voff(cpu)) & M64,
-    "CNTP_TVAL_EL0": _tval_read("CNTP_CVAL_EL0"),
-    "CNTV_TVAL_EL0": _tval_read("CNTV_CVAL_EL0", _voff),
-    "CNTHP_TVAL_EL2": _tval_read("CNTHP_CVAL_EL2"),
     "CCSIDR_EL1": _ccsidr,
     "DCZID_EL0": _dczid,
     # EL1 reads the virtualised identity EL2 set (VPIDR_EL2 / VMPIDR_EL2)
@@ -320,9 +272,6 @@ _SPECIAL_READ = {
     "ISR_EL1": lambda cpu: cpu.pending_interrupts_isr(),
     "TPIDRRO_EL0": lambda cpu: cpu.sysregs.get("TPIDRRO_EL0"),
     "CNTFRQ_EL0": _cntfrq_read,
-    "CNTP_CTL_EL0": _timer_ctl_read("CNTP_CTL_EL0", "CNTP_CVAL_EL0"),
-    "CNTV_CTL_EL0": _timer_ctl_read("CNTV_CTL_EL0", "CNTV_CVAL_EL0", _voff),
-    "CNTHP_CTL_EL2": _timer_ctl_read("CNTHP_CTL_EL2", "CNTHP_CVAL_EL2"),
     "OSLSR_EL1": lambda cpu: cpu.sysregs.get("OSLSR_EL1"),
     "DBGCLAIMSET_EL1": lambda cpu: 0xFF,          # 8 claim tag bits implemented
     "DBGCLAIMCLR_EL1": lambda cpu: cpu.sysregs.get("DBGCLAIMCLR_EL1") & 0xFF,
@@ -336,14 +285,8 @@ _SPECIAL_WRITE = {
     "FPSR": lambda cpu, v: setattr(cpu.state, "fpsr", v & 0xF800009F),
     "SP_EL0": _sp_el0_write,
     "SP_EL1": lambda cpu, v: cpu.set_sp_el(1, v),
-    "CNTP_TVAL_EL0": _tval_write("CNTP_CVAL_EL0"),
-    "CNTV_TVAL_EL0": _tval_write("CNTV_CVAL_EL0", _voff),
-    "CNTHP_TVAL_EL2": _tval_write("CNTHP_CVAL_EL2"),
     "TPIDRRO_EL0": _tpidrro_write,
     "CNTFRQ_EL0": _cntfrq_write,
-    "CNTP_CTL_EL0": _timer_ctl_write("CNTP_CTL_EL0"),
-    "CNTV_CTL_EL0": _timer_ctl_write("CNTV_CTL_EL0"),
-    "CNTHP_CTL_EL2": _timer_ctl_write("CNTHP_CTL_EL2"),
     "OSLAR_EL1": _oslar_write,
     # claim tags live in DBGCLAIMCLR_EL1's slot
     "DBGCLAIMSET_EL1": lambda cpu, v: cpu.sysregs.set("DBGCLAIMCLR_EL1", cpu.sysregs.get("DBGCLAIMCLR_EL1") | v & 0xFF),

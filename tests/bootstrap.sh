@@ -10,6 +10,11 @@ need=""
 command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need="$need binutils-aarch64-linux-gnu"   # test code is assembly
 command -v git >/dev/null 2>&1 || need="$need git"                                            # layout checks
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need="$need qemu-system-arm"               # the QEMU oracle
+command -v dtc >/dev/null 2>&1 || need="$need device-tree-compiler"                          # reads our DTBs back
+python -c "import libfdt" >/dev/null 2>&1 || {                                                # pylibfdt builds from source:
+    command -v swig >/dev/null 2>&1 || need="$need swig"
+    command -v cc >/dev/null 2>&1 || need="$need gcc"
+}
 if [ -n "$need" ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive

@@ -232,6 +232,7 @@ class InterpEngine(Engine):
         step = self.interp.step
         target = s.icount + budget
         lo, hi = self.code_range if self.code_range is not None else (0, 1 << 64)
+        s.pending = 0
         while s.icount < target:
             if not lo <= s.pc < hi:
                 return NO_CODE, None
@@ -239,6 +240,6 @@ class InterpEngine(Engine):
                 step()
             except GuestException as exc:
                 return EXCEPTION, exc
-            if cpu.halted or cpu.async_dirty and cpu.pending_interrupt() is not None:
-                return PENDING, None
+            if cpu.halted or s.pending or cpu.async_dirty and cpu.pending_interrupt() is not None:
+                return PENDING, None             # (s.pending: an exit request from another thread)
         return BUDGET, None

@@ -201,7 +201,8 @@ def test_instruction_abort_reports_ifsc():
 def test_at_writes_par_el1():
     cpu, t = make()
     t.map(0x1000, RAM + 0x6000, AF)
-    assert M.Mmu.at(cpu.mmu, "AT_S1E1R", 0x1234) == (0xFF << 56) | (RAM + 0x6000) | 3 << 7
+    # success: attributes, PA, bit 11 (RES1), NS (reads 1, as on QEMU), SH = inner shareable
+    assert M.Mmu.at(cpu.mmu, "AT_S1E1R", 0x1234) == (0xFF << 56) | (RAM + 0x6000) | 1 << 11 | 1 << 9 | 3 << 7
     par = cpu.mmu.at("AT_S1E0R", 0x1234)                  # EL0 has no access: permission fault
     assert par & 1 and par >> 1 & 0x3F == M.FSC_PERMISSION | 3
     par = cpu.mmu.at("AT_S1E1W", 0x9000)

@@ -5,7 +5,7 @@ import ctypes
 import io
 import itertools
 
-from a64jit.machine import Machine
+from a64jit.board import Board
 from a64jit.runtime import abi
 from a64jit.translator.jit import JitEngine, JitConfig
 from a64jit.translator.jit.cache import module_key
@@ -37,7 +37,7 @@ def test_helper_ids_are_the_registry_and_key_the_cache():
 
 
 def _machine(src):
-    m = Machine(ram_size=16 << 20, out=io.BytesIO())
+    m = Board(ram_size=16 << 20, out=io.BytesIO())
     m.load(0x40200000, asm(src))
     m.enter(0x40200000)
     return m

@@ -3,7 +3,7 @@ own code thousands of times (as Linux patches its text at boot) must not
 make the JIT's mapped code grow."""
 import io
 
-from a64jit.machine import Machine
+from a64jit.board import Board
 from a64jit.runloop import run_engine
 from a64jit.translator.jit import JitEngine, JitConfig
 from a64jit.translator.jit.llvm import llvm_jit, MODULES_KEPT
@@ -52,7 +52,7 @@ def exec_mapped_bytes() -> int:
 
 
 def test_mapped_code_does_not_grow_over_thousands_of_patch_cycles():
-    m = Machine(ram_size=RAM, out=io.BytesIO())
+    m = Board(ram_size=RAM, out=io.BytesIO())
     m.load(LOAD, asm(PROGRAM))
     m.load(PATCH, asm(PATCHED))
     m.enter(LOAD)

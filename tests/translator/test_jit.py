@@ -16,13 +16,13 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 CHILD = """
 import sys, json, io
 sys.path.insert(0, %r)
-from a64jit.machine import Machine
+from a64jit.board import Board
 from a64jit.runtime.loader import load_file
-m = Machine(ram_size=64 << 20, out=io.BytesIO())
+m = Board(ram_size=64 << 20, out=io.BytesIO())
 img = load_file(%r)
 m.load(0x40200000, img.data); m.enter(0x40200000)
 r = m.run(engine="jit")
-print(json.dumps({"reason": r.reason, "insns": r.insns, "out": m.uart.out.getvalue().decode(),
+print(json.dumps({"reason": r.reason, "insns": r.insns, "out": m.out.getvalue().decode(),
                   "stats": m.jit.stats.as_dict()}))
 """
 DEMO = os.path.join(ROOT, "a64jit", "samples", "demo.bin")

@@ -374,6 +374,8 @@ class JitEngine(Engine):
                 self._fill_tlb(a, True)
             else:
                 raise RuntimeError(f"unknown helper kind {kind}")
+            if cpu.async_dirty and cpu.pending_interrupt() is not None:
+                request_exit(s, PENDING_IRQ)         # a device access raised an interrupt line
             return self.helper_ret_addr
         except GuestException as exc:
             self.exc = exc
