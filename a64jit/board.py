@@ -30,7 +30,7 @@ import time
 from .runtime.cpu import Cpu
 from .runtime.memory import PhysMemory
 from .runtime.exceptions import GuestException, EC_SMC64
-from .runtime.abi import request_exit, PENDING_IRQ
+from .runtime.abi import request_exit, clear_host_request, PENDING_HOST
 from .runtime.devices.gicv3 import GicV3
 from .runtime.devices.pl011 import Pl011
 from .runtime.devices.pl031 import Pl031
@@ -52,6 +52,8 @@ MAX_RAM = 255 << 30          # below the virt board's high-memory devices
 STUCK_EXCEPTIONS = 1000
 #: the longest engine run between two looks at stop requests and input
 MAX_SLICE = 1 << 24
+#: ... while console input waits for room in the UART's receive FIFO
+INPUT_SLICE = 100_000
 
 
 class RunResult:
@@ -66,7 +68,7 @@ class Board:
         self.ram = self.mem.add_ram(RAM_BASE, ram_size)
         self.cpu = cpu = Cpu(self.mem, clock=clock)
         self.clock = cpu.clock
-        self.gic = GicV3(cpu)
+        self.gic = GicV3(cpu, num_irqs=256)      # 224 SPIs, as QEMU virt (NUM_IRQS 256)
         cpu.sysregs.attach(self.gic, self.gic.SYSREG_NAMES)
         self.mem.add_mmio(GICD_BASE, GICD_SIZE, self.gic.dist)
         self.mem.add_mmio(GICR_BASE, GICR_SIZE, self.gic.redist)
@@ -106,12 +108,12 @@ class Board:
     def feed_input(self, data: bytes) -> None:
         with self._input_lock:
             self._input.extend(data)
-        request_exit(self.cpu.state, PENDING_IRQ)
+        request_exit(self.cpu.state, PENDING_HOST)
 
     def request_stop(self, reason: str) -> None:
         if self._stop is None:
             self._stop = reason
-        request_exit(self.cpu.state, PENDING_IRQ)
+        request_exit(self.cpu.state, PENDING_HOST)
 
     # -- the run loop's events interface ------------------------------------------
     def update(self) -> None:
@@ -136,13 +138,16 @@ class Board:
         return d
 
     def budget(self, left: int) -> int:
-        left = min(left, MAX_SLICE)
+        left = min(left, MAX_SLICE if not self._input else INPUT_SLICE)
         d = self._deadline()
         if d is None:
             return left
         return max(1, min(left, self.clock.insns_until(d)))
 
     def stop_reason(self):
+        """A stop request, or None; the host's exit request is seen (a new
+        one after this sets it again)."""
+        clear_host_request(self.cpu.state)
         return self._stop
 
     def idle(self) -> str | None:

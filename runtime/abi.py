@@ -61,6 +61,8 @@ PENDING_HALT = 1             # WFI, or a runtime error to report
 PENDING_INVALIDATED = 2      # translations were dropped while native code ran
 PENDING_HOT = 4              # a hot-tier module finished compiling: come back to swap it in
 PENDING_IRQ = 8              # an interrupt can be taken (after an MSR, ERET, ... or a line change)
+PENDING_HOST = 16            # the host needs the run loop (a stop request, console input): engines
+                             # return and never clear it; the run loop's owner does (clear_host_request)
 
 
 def request_exit(state, bit: int) -> None:
@@ -70,6 +72,10 @@ def request_exit(state, bit: int) -> None:
     the budget after it has cleared the pending word."""
     state.pending |= bit
     state.budget = 0
+
+
+def clear_host_request(state) -> None:
+    state.pending &= ~PENDING_HOST
 
 
 # ---- the runtime entry: a64_helper(s, info, a, b, c, pc) -> ptr --------------

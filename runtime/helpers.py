@@ -15,6 +15,7 @@ from . import sysreg_defs as D
 from .exceptions import (GuestException, undefined, EC_HVC64, EC_SMC64, EC_SYSREG, EC_WFX)
 from .sysreg_defs import HCR, SCTLR
 from .sysregs import trap_iss, el0_allowed
+from .memory import Unmapped
 
 #: name -> fn(cpu, *args), in registration order (= the JIT's helper ids)
 HELPERS: dict = {}
@@ -78,8 +79,12 @@ def _dc(cpu, d, va):
         block = 4 << 4
         base = va & ~(block - 1)
         try:
-            for off in range(0, block, 8):
-                cpu.write(base + off, 8, 0)
+            pa = cpu.translate(base, 8, True, 0)        # one translation: the block is inside a page
+            try:
+                cpu.mem.write_bytes(pa, bytes(block))
+            except Unmapped:                            # not RAM (a device, or nothing): store by store
+                for off in range(0, block, 8):
+                    cpu.write(base + off, 8, 0)
         except GuestException as exc:
             exc.far = va
             raise

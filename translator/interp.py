@@ -9,6 +9,7 @@ take them (``Cpu.take_exception``) or report them (``run_snippet``).
 """
 from __future__ import annotations
 
+from ..runtime.abi import PENDING_HOST
 from ..runtime.helpers import HELPERS
 from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
 from .decode import decode
@@ -232,7 +233,7 @@ class InterpEngine(Engine):
         step = self.interp.step
         target = s.icount + budget
         lo, hi = self.code_range if self.code_range is not None else (0, 1 << 64)
-        s.pending = 0
+        s.pending &= PENDING_HOST                # (an exit request for the host stays: runloop.py)
         while s.icount < target:
             if not lo <= s.pc < hi:
                 return NO_CODE, None

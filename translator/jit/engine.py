@@ -25,14 +25,14 @@ import weakref
 
 from ...runtime import abi
 from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
-                            PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, request_exit,
+                            PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
                             HELPER_MEM_WRITE_PAIR, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException
 from ...runtime.memory import RamRegion
-from ...runtime.mmu import MmuFault, READ, WRITE, tlbi_target
+from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
@@ -69,6 +69,7 @@ class Stats:
         self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
         self.exits = 0                  # returns from native code to the run loop
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
+        self.tail_insns = 0             # instructions run by the interpreter to end a budget exactly
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -86,10 +87,12 @@ class Translation:
 class EngineModule:
     """One module of this engine: its translation keys, its linked code, and
     (tier 0, until it tiers up) the lifted blocks to recompile."""
-    __slots__ = ("keys", "linked", "batch")
+    __slots__ = ("keys", "linked", "batch", "pages", "map_gen")
 
-    def __init__(self, keys, linked, batch):
+    def __init__(self, keys, linked, batch, map_gen=0):
         self.keys, self.linked, self.batch = keys, linked, batch
+        self.pages = {}                  # translation on: virtual page -> physical page its code came from
+        self.map_gen = map_gen           # the mapping generation the pages were last checked at
 
 
 def _release_all(llvm, held: collections.Counter):
@@ -142,6 +145,13 @@ class JitEngine(Engine):
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
         self.va_pages: dict[int, set] = {}            # virtual page (translation on) -> translation keys
+        # Bumped by TLB maintenance that is not by VA: translations made with
+        # translation on are then checked again (their virtual pages still map
+        # to the physical pages their code came from, executable) before they
+        # next run from the dispatcher, instead of being dropped (QEMU keeps
+        # its TBs too: it finds them again by physical address).
+        self.map_gen = 0
+        self._tail = None                             # the interpreter, for budget ends (_tail_engine)
         self._tlb_key = self._tlb_context()
         self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
         cpu.mem.write_observers.append(self._on_write)
@@ -326,9 +336,9 @@ class JitEngine(Engine):
             if keys:
                 self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
         else:
-            mods = {t.module for k, t in self.translations.items() if t.ctx & _CTX_TRANSLATED}
-            if mods:
-                self._drop_modules(mods)
+            self.map_gen += 1                        # checked again before they run (_lookup)
+            self.flush_jump_cache()
+            request_exit(self.state, PENDING_INVALIDATED)
 
     # -- the runtime entry (native code -> Python) --------------------------------
     def helper(self, sptr, info, a, b, c, pc):
@@ -452,7 +462,7 @@ class JitEngine(Engine):
         self._nmod += 1
         num = self._nmod
         keys = []
-        self.modules[num] = EngineModule(keys, linked, batch if self.hot_threshold else None)
+        rec = self.modules[num] = EngineModule(keys, linked, batch if self.hot_threshold else None, self.map_gen)
         for k, b in enumerate(batch):
             t = Translation(linked.addr, k, b.pc, b.end_pc, b.ninsns, ctx, num)
             key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
@@ -469,6 +479,7 @@ class JitEngine(Engine):
             self.code_pages[page].add(key)
             if ctx & _CTX_TRANSLATED:
                 self.va_pages.setdefault(vpage, set()).add(key)
+                rec.pages[vpage] = page
             if b is first:
                 result = t
         return result
@@ -553,8 +564,30 @@ class JitEngine(Engine):
         self.stats.hot_seconds += time.perf_counter() - t0
 
     # -- running ---------------------------------------------------------------------------
+    def _lookup(self, pc: int, ctx: int, limit: int) -> Translation | None:
+        """The translation of (pc, ctx, limit) if there is one still valid:
+        after TLB maintenance, a module made with translation on runs again
+        only when each of its virtual pages still maps, executable, to the
+        physical page its code came from (else it is dropped)."""
+        t = self.translations.get((pc, ctx, limit))
+        if t is None or not ctx & _CTX_TRANSLATED:
+            return t
+        rec = self.modules[t.module]
+        if rec.map_gen != self.map_gen:
+            cpu = self.cpu
+            for vpage, page in rec.pages.items():
+                try:
+                    ok = cpu.mmu.translate(vpage, FETCH, cpu.state.el)[0] & PAGE_MASK == page
+                except MmuFault:
+                    ok = False
+                if not ok:
+                    self._drop_modules({t.module})
+                    return None
+            rec.map_gen = self.map_gen
+        return t
+
     def _translation(self, pc: int, ctx: int, limit: int) -> Translation | None:
-        return self.translations.get((pc, ctx, limit)) or self.translate(pc, ctx, limit)
+        return self._lookup(pc, ctx, limit) or self.translate(pc, ctx, limit)
 
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * _JC_W
@@ -568,6 +601,12 @@ class JitEngine(Engine):
         far_valid, return_offset, target_el = unpack_exc_flags(s.exc_flags)
         return GuestException(s.exc_ec, s.exc_iss, s.exc_far if far_valid else None,
                               return_offset=return_offset, target_el=target_el)
+
+    def _tail_engine(self):
+        if self._tail is None:
+            from ..interp import InterpEngine
+            self._tail = InterpEngine(self.cpu, code_range=self.code_range)
+        return self._tail
 
     def _untranslatable(self):
         """No block at PC: inside the allowed range this is the architectural
@@ -599,6 +638,8 @@ class JitEngine(Engine):
             # a compile finishing after the look sets it again, so its swap is
             # never missed.  (An exit request zeroes the budget word: set it
             # again; the dispatcher looks at the pending word before anything.)
+            if s.pending & PENDING_HOST:         # the host wants the run loop: never lost
+                return PENDING, None
             s.pending = 0
             s.budget = target
             if self.hot_pending:
@@ -615,17 +656,21 @@ class JitEngine(Engine):
             self.stats.exits += 1
             if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
                 # A block left at its entry with budget left and nothing pending:
-                # it has just become hot if it fits, else run one cut to fit.
-                t = self.translations.get((s.pc, s.ctx, MAX_BLOCK_INSNS))
+                # it has just become hot if it fits; else the next block does not
+                # fit what is left of the budget (a device deadline, a limit):
+                # the reference interpreter runs those few instructions on the
+                # same state, rather than compiling a block cut to fit (which
+                # would be a new compile at every deadline).
+                t = self._lookup(s.pc, s.ctx, MAX_BLOCK_INSNS)
                 if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
                     self.tier_up(s.pc, s.ctx)
                     continue
-                t = self._translation(s.pc, s.ctx, s.budget - s.icount)
-                if t is None:
-                    return self._untranslatable()
-                r = BLOCK_CFUNC(t.addr)(self.sptr, t.idx)
-                if r == EXIT_OK and not s.pending:
+                before = s.icount
+                status, exc = self._tail_engine().run(min(s.budget - s.icount, MAX_BLOCK_INSNS))
+                self.stats.tail_insns += s.icount - before
+                if status == BUDGET and not s.pending:
                     continue
+                return status, exc
             if self.internal_error is not None:
                 err, self.internal_error = self.internal_error, None
                 raise RuntimeError("a64jit internal error in a runtime helper") from err

@@ -1,0 +1,110 @@
+"""Debian's stock arm64 kernel, entered at EL2 by ``a64jit boot``, beside
+qemu-system-aarch64 on the same file (slow: minutes).
+
+The kernel comes from tests/debian.py (apt-get download, cached).  Both
+boot with ``console=ttyAMA0 earlycon`` and no root file system; each run is
+read line by line and stopped once it prints the furthest milestone this
+test asks for.  The milestones must appear in order, and every console
+line up to there must be the same on both, once the time stamps are gone,
+except the differences listed below with their reasons (docs/boot.md keeps
+the same list).
+"""
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests import debian
+
+APPEND = "console=ttyAMA0 earlycon"
+MILESTONES = [
+    "Booting Linux on physical CPU 0x0000000000 [0x411fd070]",
+    "GICv3: 224 SPIs implemented",
+    "arch_timer: cp15 timer(s) running at 62.50MHz (phys).",
+    "CPU: All CPU(s) started at EL2",
+    "kvm [1]: Hyp mode initialized successfully",
+]
+#: lines only QEMU prints, and why
+QEMU_ONLY = [
+    (r"random: crng init done", "QEMU passes /chosen rng-seed; a64jit passes no seed unless --seed"),
+    (r"CPU features: detected: Spectre-v2", "a64jit advertises ID_AA64PFR0_EL1.CSV2 = 1 (no branch predictor to attack)"),
+    (r"CPU features: (kernel page table isolation forced ON by KASLR|detected: Kernel page table isolation)",
+     "no kaslr-seed, so no KASLR, so KPTI is not forced (and CSV3 = 1)"),
+    (r"KASLR enabled", "no kaslr-seed (runs stay deterministic)"),
+    (r"ITS|LPI|MSI: |MSI domain", "the board has no GIC ITS"),
+    (r"CPU features: detected: 32-bit EL[01] Support", "AArch32 is not implemented"),
+    (r"hw perfevents", "no PMU (ID_AA64DFR0_EL1.PMUVer = 0)"),
+    (r"pl061|gpio|pci|PCI|virtio|fw_cfg|fw-cfg|cfi|physmap", "devices the board does not have"),
+]
+#: lines only a64jit prints, and why
+A64JIT_ONLY = [
+    (r"(Floating-point|Advanced SIMD) is not implemented", "FP/AdvSIMD are not implemented yet (issue 14)"),
+    (r"KASLR disabled due to lack of seed", "no kaslr-seed"),
+]
+#: lines whose figures depend on the layout of memory, on KPTI or on time: compared without their numbers
+FIGURES = re.compile(r"^(NUMA: NODE_DATA|Memory: |node 0 deferred pages|ASID allocator|rtc-pl031 .*setting system "
+                     r"clock|audit: |Calibrating delay|sched_clock|clocksource: |Freeing |printk: console)")
+STAMP = re.compile(rb"^\[ *\d+\.\d+\] ")
+
+
+def _norm(line: str) -> str:
+    return re.sub(r"0x[0-9a-f]+|\d+", "#", line) if FIGURES.match(line) else line
+
+
+def _read_until(cmd, stop: str, timeout: float) -> list[str]:
+    """Console lines (stamps stripped) of ``cmd`` until one equal to ``stop``."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    lines, buf = [], b""
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            if not sel.select(timeout=1):
+                if p.poll() is not None:
+                    break
+                continue
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            *done, buf = buf.split(b"\n")
+            for raw in done:
+                line = STAMP.sub(b"", raw.rstrip(b"\r")).decode(errors="replace")
+                lines.append(line)
+                if line == stop:
+                    return lines
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return lines
+
+
+def _unexplained(lines, others, allowed):
+    other = {_norm(x) for x in others}
+    return [x for x in lines if _norm(x) not in other and not any(re.search(p, x) for p, _ in allowed)]
+
+
+@pytest.mark.slow
+def test_debian_kernel_milestones_beside_qemu():
+    kernel = debian.kernel()
+    target = MILESTONES[-1]
+    ours = _read_until([sys.executable, "-m", "a64jit", "boot", kernel, "--append", APPEND, "-q"], target, 1500)
+    qemu = _read_until(["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
+                        "-m", "512", "-nographic", "-kernel", kernel, "-append", APPEND], target, 120)
+    assert qemu and qemu[-1] == target, "QEMU did not get there: " + "\n".join(qemu[-5:])
+    assert ours[0] == MILESTONES[0]
+    reached = [m for m in MILESTONES if m in ours]
+    assert reached == MILESTONES, f"furthest milestone: {reached[-1] if reached else None}; last lines:\n" + \
+        "\n".join(ours[-10:])
+    assert [ours.index(m) for m in MILESTONES] == sorted(ours.index(m) for m in MILESTONES)
+    assert _unexplained(qemu, ours, QEMU_ONLY) == []
+    assert _unexplained(ours, qemu, A64JIT_ONLY) == []
