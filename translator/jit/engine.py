@@ -8,7 +8,8 @@ or a PC it may not translate (the engine interface, translator/engine.py).
 Code lifetime.  Translations are grouped in modules (a batch of blocks
 lifted together and linked as one LLVM module; blocks of a module chain to
 each other directly).  A module is dropped whole — by invalidation (a store
-to a code page, IC IVAU/IALLU), by being superseded, or by tier-up (its
+to a code page: stores are what change code, so IC IVAU/IALLU need not and
+do not drop anything, as in QEMU), by being superseded, or by tier-up (its
 tier-0 code replaced by the hot code) — and the engine then gives its
 linked code back to the LLVM owner (llvm.py) at the next *safe point*: a
 return from native code to this loop, where no native frame of this engine
@@ -155,14 +156,12 @@ class JitEngine(Engine):
         self._tlb_key = self._tlb_context()
         self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
         cpu.mem.write_observers.append(self._on_write)
-        cpu.ic_observers.append(self._on_ic)
         cpu.tlbi_observers.append(self._on_tlbi)
 
     def close(self) -> None:
         """Stop observing the CPU and give back all linked code (the engine
         must not run again)."""
-        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.ic_observers, self._on_ic),
-                        (self.cpu.tlbi_observers, self._on_tlbi)):
+        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.tlbi_observers, self._on_tlbi)):
             if fn in lst:
                 lst.remove(fn)
         self.translations.clear()
@@ -312,17 +311,6 @@ class JitEngine(Engine):
         for page in {first, last}:
             if page in self.code_pages:
                 self.invalidate_page(page)
-
-    def _on_ic(self, op, va):
-        if op == "IC_IVAU":
-            cpu = self.cpu
-            try:
-                pa = cpu.mmu.translate(va, READ, cpu.state.el)[0]
-            except MmuFault:
-                return                                 # nothing mapped there: nothing to invalidate
-            self.invalidate_page(pa & PAGE_MASK)
-        else:
-            self.invalidate_all()
 
     def _on_tlbi(self, op, value):
         """TLB maintenance: the soft TLB is refilled (the MMU's generation
