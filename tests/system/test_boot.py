@@ -318,3 +318,36 @@ def test_signal_stops_a_looping_guest(tmp_path, sig, status, engine):
     out, err = p.communicate(timeout=30)
     assert time.monotonic() - t < 5
     assert p.returncode == status and b"guest instructions" in err and b"stopped by SIG" in err, err
+
+
+# -- the console ------------------------------------------------------------------------------------------
+ECHO = (UART + "1: ldr w2, [x1, #0x18]; tbnz w2, #4, 1b; "          # UARTFR.RXFE: wait for a byte
+        "ldr w3, [x1]; and w3, w3, #0xff; strb w3, [x1]; cmp w3, #'q'; b.ne 1b; " + OFF)
+
+
+def test_stdin_feeds_the_uart(tmp_path):
+    f = flat(tmp_path, ECHO)
+    p = subprocess.run(A64JIT + ["boot", str(f), "-q"], input=b"hello, guest q", capture_output=True, timeout=60)
+    assert p.returncode == 0 and p.stdout == b"hello, guest q"
+
+
+def test_terminal_raw_mode_and_ctrl_a_x(tmp_path):
+    """On a terminal: raw mode (bytes go to the guest as typed, Ctrl-C included), Ctrl-A X quits with
+    status 0, and the terminal's settings are restored."""
+    import pty
+    import termios
+    f = flat(tmp_path, ECHO.replace("#'q'", "#'Q'"))
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    p = subprocess.Popen(A64JIT + ["boot", str(f), "-q"], stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=ENV)
+    time.sleep(3)
+    os.write(master, b"ab\x03c")                  # Ctrl-C is a byte for the guest here, not a signal
+    time.sleep(1)
+    os.write(master, b"\x01x")                    # Ctrl-A X
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert out == b"ab\x03c"
+    assert termios.tcgetattr(slave) == before
+    os.close(master)
+    os.close(slave)

@@ -28,6 +28,9 @@ MILESTONES = [
     "arch_timer: cp15 timer(s) running at 62.50MHz (phys).",
     "CPU: All CPU(s) started at EL2",
     "kvm [1]: Hyp mode initialized successfully",
+    "rtc-pl031 9010000.pl031: registered as rtc0",
+    # the end of a boot with no root file system, on QEMU too
+    "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
 ]
 #: lines only QEMU prints, and why
 QEMU_ONLY = [
@@ -35,7 +38,7 @@ QEMU_ONLY = [
     (r"CPU features: detected: Spectre-v2", "a64jit advertises ID_AA64PFR0_EL1.CSV2 = 1 (no branch predictor to attack)"),
     (r"CPU features: (kernel page table isolation forced ON by KASLR|detected: Kernel page table isolation)",
      "no kaslr-seed, so no KASLR, so KPTI is not forced (and CSV3 = 1)"),
-    (r"KASLR enabled", "no kaslr-seed (runs stay deterministic)"),
+    (r"KASLR enabled|Kernel Offset: 0x|PHYS_OFFSET: ", "no kaslr-seed (runs stay deterministic)"),
     (r"ITS|LPI|MSI: |MSI domain", "the board has no GIC ITS"),
     (r"CPU features: detected: 32-bit EL[01] Support", "AArch32 is not implemented"),
     (r"hw perfevents", "no PMU (ID_AA64DFR0_EL1.PMUVer = 0)"),
@@ -44,11 +47,11 @@ QEMU_ONLY = [
 #: lines only a64jit prints, and why
 A64JIT_ONLY = [
     (r"(Floating-point|Advanced SIMD) is not implemented", "FP/AdvSIMD are not implemented yet (issue 14)"),
-    (r"KASLR disabled due to lack of seed", "no kaslr-seed"),
+    (r"KASLR disabled due to lack of seed|Kernel Offset: disabled", "no kaslr-seed"),
 ]
 #: lines whose figures depend on the layout of memory, on KPTI or on time: compared without their numbers
 FIGURES = re.compile(r"^(NUMA: NODE_DATA|Memory: |node 0 deferred pages|ASID allocator|rtc-pl031 .*setting system "
-                     r"clock|audit: |Calibrating delay|sched_clock|clocksource: |Freeing |printk: console)")
+                     r"clock|audit: |Calibrating delay|sched_clock|clocksource: |Freeing |printk: console|CPU features: 0x)")
 STAMP = re.compile(rb"^\[ *\d+\.\d+\] ")
 
 
