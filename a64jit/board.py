@@ -61,6 +61,20 @@ class RunResult:
         self.reason, self.insns, self.seconds, self.ok = reason, insns, seconds, ok
 
 
+class _Notifying:
+    """A device whose register writes may move a deadline: ``notify`` after each."""
+
+    def __init__(self, device, notify):
+        self.device, self.notify = device, notify
+
+    def mmio_read(self, offset, size):
+        return self.device.mmio_read(offset, size)
+
+    def mmio_write(self, offset, size, value):
+        self.device.mmio_write(offset, size, value)
+        self.notify()
+
+
 class Board:
     def __init__(self, ram_size: int = DEFAULT_RAM, out=None, clock: str = "virtual"):
         self.mem = PhysMemory()
@@ -78,7 +92,8 @@ class Board:
         self.uart = Pl011(self.out, irq=self.gic.line(UART_INTID), warn=cpu.warn)
         self.mem.add_mmio(UART_BASE, DEV_SIZE, self.uart)
         self.rtc = Pl031(self.clock.seconds, irq=self.gic.line(RTC_INTID), warn=cpu.warn)
-        self.mem.add_mmio(RTC_BASE, DEV_SIZE, self.rtc)
+        self.mem.add_mmio(RTC_BASE, DEV_SIZE, _Notifying(self.rtc, self._deadline_moved))
+        cpu.timer.on_change = self._deadline_moved
         self.psci = Psci(cpu)
         self.engine = None                      # the engine of the last run (its stats stay readable)
         self.jit = None
@@ -113,6 +128,13 @@ class Board:
     def request_stop(self, reason: str) -> None:
         if self._stop is None:
             self._stop = reason
+        request_exit(self.cpu.state, PENDING_HOST)
+
+    def _deadline_moved(self) -> None:
+        """A timer or the RTC was programmed while the engine runs with a
+        budget computed before: make it come back, so that the next budget
+        ends at the new deadline (else the interrupt would come late, at the
+        end of the slice)."""
         request_exit(self.cpu.state, PENDING_HOST)
 
     # -- the run loop's events interface ------------------------------------------

@@ -44,6 +44,9 @@ class GenericTimer:
         self.regs = cpu.sysregs               # CTL and CVAL values live in the table's slots
         self.outputs = {t: (lambda level: None) for t in TIMERS}   # the board connects them to PPIs
         self.levels = {t: False for t in TIMERS}
+        # told after any write here (a deadline may have moved): the board makes
+        # the engine come back so that its budget ends at the new deadline
+        self.on_change = lambda: None
         self._by_reg = {}
         for t, (ctl, cval, tval, _, _) in TIMERS.items():
             self._by_reg[ctl] = (t, "ctl")
@@ -97,6 +100,7 @@ class GenericTimer:
             else:
                 self.regs.set(cval, (self.count(t) + _sext32(value)) & M64)
         self.update()
+        self.on_change()
 
     # -- the board's side ---------------------------------------------------------------
     def update(self) -> None:

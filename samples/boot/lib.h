@@ -147,17 +147,31 @@ static inline void gic_eoi(u64 iar) { write_sysreg(S3_0_C12_C12_1, iar); isb(); 
 
 /* Wait (bounded by about `ticks` of the system counter) until *flag >= target;
  * with use_wfi, sleep in WFI between checks (only when the awaited event is a
- * timer interrupt armed to fire before the deadline).  Returns 1 on success. */
+ * timer interrupt armed to fire before the deadline).  Returns 1 on success.
+ * The check and the WFI run with IRQs masked, so an interrupt arriving between
+ * them cannot be lost: WFI ends on a pending interrupt even while it is masked,
+ * and the handler runs in the short unmasked window after it. */
 static inline int wait_flag(volatile int *flag, int target, u64 ticks, int use_wfi)
 {
     u64 deadline = read_sysreg(cntpct_el0) + ticks;
+    u64 daif = read_sysreg(daif);
+    int ok = 1;
+    if (use_wfi)
+        irq_disable();
     while (*flag < target) {
-        if (read_sysreg(cntpct_el0) > deadline)
-            return 0;
-        if (use_wfi)
+        if (read_sysreg(cntpct_el0) > deadline) {
+            ok = 0;
+            break;
+        }
+        if (use_wfi) {
             wfi();
+            irq_enable();
+            isb();
+            irq_disable();
+        }
     }
-    return 1;
+    write_sysreg(daif, daif);
+    return ok;
 }
 #define ICC_SGI1R_EL1 S3_0_C12_C11_5
 #define ICC_RPR_EL1   S3_0_C12_C11_3

@@ -118,8 +118,10 @@ static u64 el1_timers(u64 arg)
 
 static u64 el1_idle(u64 arg)
 {
-    /* HCR_EL2.IMO = 1: the physical IRQ goes to EL2 whatever PSTATE.I is at EL1 (masked here) */
-    if (!wait_flag(&hyp_irqs, 1, TICKS_1S, 1))
+    /* HCR_EL2.IMO = 1: the physical IRQ goes to EL2 whatever PSTATE.I is at EL1 (masked here).
+     * Spin, don't WFI: masking at EL1 cannot hold off an interrupt taken to EL2, so one arriving
+     * between the check and a WFI would leave the WFI waiting forever. */
+    if (!wait_flag(&hyp_irqs, 1, TICKS_1S, 0))
         line("EL1: FAIL: no EL2 timer interrupt");
     return 0;
 }

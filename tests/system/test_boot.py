@@ -280,15 +280,29 @@ def test_wfi_nothing_can_wake_is_stuck(tmp_path):
 def test_wfi_skips_to_the_timer_deadline(tmp_path):
     # one virtual second (62,500,000 ticks) of sleep costs a handful of instructions
     f = flat(tmp_path, "ldr x0, =62500000; msr cnthp_tval_el2, x0; mov x0, #1; msr cnthp_ctl_el2, x0; "
-             "ldr x0, =0x08000000; mov w2, #2; str w2, [x0]; "        # GICD_CTLR.EnableGrp1
-             "ldr x0, =0x080A0014; str wzr, [x0]; "                  # GICR_WAKER: awake
-             "ldr x0, =0x080B0000; mov w2, #1 << 26; str w2, [x0, #0x80]; str w2, [x0, #0x100]; "  # group 1, enabled
-             "mov x2, #0xff; msr icc_pmr_el1, x2; mov x2, #1; msr icc_igrpen1_el1, x2; isb; "
+             + GIC_PPI26 +
              "1: wfi; mrs x0, cnthp_ctl_el2; tbz x0, #2, 1b; " + UART + say("ok") + OFF)
     p = run(f)
     assert p.returncode == 0 and p.stdout == b"ok"
     insns = int([ln for ln in p.stderr.decode().splitlines() if "guest instructions" in ln][0].split()[-2].replace(",", ""))
     assert insns < 1000
+
+
+GIC_PPI26 = ("ldr x0, =0x08000000; mov w2, #2; str w2, [x0]; "                        # GICD_CTLR.EnableGrp1
+             "ldr x0, =0x080A0014; str wzr, [x0]; "                                   # GICR_WAKER: awake
+             "ldr x0, =0x080B0000; mov w2, #1 << 26; str w2, [x0, #0x80]; str w2, [x0, #0x100]; "
+             "mov x2, #0xff; msr icc_pmr_el1, x2; mov x2, #1; msr icc_igrpen1_el1, x2; isb; ")
+
+
+def test_timer_programmed_while_running_fires_on_time(tmp_path):
+    """A timer armed by the running guest (no WFI after it) interrupts at its
+    deadline, not when the engine's slice would have ended."""
+    f = flat(tmp_path, GIC_PPI26 + "mov x0, #100; msr cnthp_tval_el2, x0; mov x0, #1; msr cnthp_ctl_el2, x0; "
+             "mov x5, #0; 1: add x5, x5, #1; mrs x6, isr_el1; tbz x6, #7, 1b; " + UART
+             + "ldr x7, =2000; cmp x5, x7; b.hi 2f; " + say("on time") + "b 3f; 2: " + say("late") + "3: " + OFF)
+    for engine in ("jit", "interp"):
+        p = run(f, "-q", "--engine", engine)
+        assert p.returncode == 0 and p.stdout == b"on time", (engine, p.stdout)
 
 
 def test_instruction_limit(tmp_path):
