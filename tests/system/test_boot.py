@@ -4,6 +4,7 @@ modules), the boot-contract checker, exit statuses, bad input, stuck
 guests, timeouts and signals."""
 import gzip
 import os
+import select
 import shutil
 import signal
 import struct
@@ -355,13 +356,20 @@ def test_terminal_raw_mode_and_ctrl_a_x(tmp_path):
     before = termios.tcgetattr(slave)
     p = subprocess.Popen(A64JIT + ["boot", str(f), "-q"], stdin=slave, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=ENV)
-    time.sleep(3)
+    deadline = time.monotonic() + 60
+    while termios.tcgetattr(slave) == before:         # a64jit has put the terminal in raw mode
+        assert time.monotonic() < deadline and p.poll() is None
+        time.sleep(0.05)
     os.write(master, b"ab\x03c")                  # Ctrl-C is a byte for the guest here, not a signal
-    time.sleep(1)
+    echoed = b""
+    while echoed != b"ab\x03c":                    # the guest has echoed it all
+        assert time.monotonic() < deadline and p.poll() is None, echoed
+        if select.select([p.stdout], [], [], 0.1)[0]:
+            echoed += os.read(p.stdout.fileno(), 64)
     os.write(master, b"\x01x")                    # Ctrl-A X
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
-    assert out == b"ab\x03c"
+    assert echoed + out == b"ab\x03c"
     assert termios.tcgetattr(slave) == before
     os.close(master)
     os.close(slave)
