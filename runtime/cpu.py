@@ -41,6 +41,11 @@ class Cpu:
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
+        # FP/AdvSIMD instructions execute only when this is set (a test switch
+        # while FP/AdvSIMD is incomplete: ID_AA64PFR0_EL1 says FP and AdvSIMD
+        # are not implemented, so they are UNDEFINED for the guest).  Part of
+        # the translation context (abi.Ctx.fp): set it before an engine runs.
+        self.fp_enabled = False
         # Physical interrupt lines (driven by the interrupt controller: the board)
         # and "something that decides interrupt delivery may have changed" (set
         # by every runtime helper and line change; cleared by a check that finds
@@ -177,7 +182,7 @@ class Cpu:
         _, s1, s2, asid, vmid = self.mmu.context(s.el)
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
-                            mmu=s1, stage2=s2, asid=asid, vmid=vmid)
+                            mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_enabled)
 
     def sctlr(self) -> int:
         """SCTLR of the current translation regime (EL0 and EL1: SCTLR_EL1)."""

@@ -47,6 +47,22 @@ class InterpEmitter(Emitter):
     def wsp(self, n, v, bits=64):
         self.s.x[n] = v & M[bits]
 
+    # SIMD&FP registers
+    def rv(self, n, bits=128):
+        s = self.s
+        v = s.vreg[2 * n] | s.vreg[2 * n + 1] << 64
+        return v if bits == 128 else v & M[bits]
+
+    def wv(self, n, v, bits=128):
+        v &= M[bits]
+        s = self.s
+        s.vreg[2 * n] = v & M[64]
+        s.vreg[2 * n + 1] = v >> 64
+
+    def check_fp(self):
+        if not self.cpu.fp_enabled:
+            raise undefined()
+
     # flags
     def nzcv(self):
         s = self.s
