@@ -17,7 +17,8 @@ current stack pointer: SP_EL1 at entry, SP_EL0 after MSR SPSel, #0), nzcv
 (bits 31:28), v0..v31 (128-bit ints), fpcr, fpsr.  PSTATE at entry: EL1h,
 DAIF masked (its reset value).  ``fp=True`` enables the FP/AdvSIMD
 instructions (``Cpu.fp_enabled``; a test switch while they are incomplete:
-without it they are UNDEFINED, as ID_AA64PFR0_EL1 says).  Differential tests and
+without it they are UNDEFINED, as ID_AA64PFR0_EL1 says) with CPACR_EL1.FPEN
+= 0b11 (not trapped).  Differential tests and
 tools depend on this contract: keep it stable.
 """
 from __future__ import annotations
@@ -36,6 +37,8 @@ def _make_cpu(code: bytes, regs: dict, mem: dict, base: int, fp: bool = False) -
         pm.add_ram(addr, len(data), bytes(data))
     cpu = Cpu(pm)
     cpu.fp_enabled = fp
+    if fp:
+        cpu.sysregs.set("CPACR_EL1", 3 << 20)          # FPEN = 0b11: no FP/AdvSIMD traps
     cpu.set_pstate_el(1, 1)                          # EL1h
     cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") & ~(SCTLR.M | SCTLR.A | SCTLR.SA | SCTLR.SA0))
     set_registers(cpu, regs)

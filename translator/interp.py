@@ -9,9 +9,9 @@ take them (``Cpu.take_exception``) or report them (``run_snippet``).
 """
 from __future__ import annotations
 
-from ..runtime.abi import PENDING_HOST
+from ..runtime.abi import PENDING_HOST, FP_OK
 from ..runtime.helpers import HELPERS
-from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
+from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT, fp_access_exception
 from .decode import decode
 from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
@@ -60,8 +60,9 @@ class InterpEmitter(Emitter):
         s.vreg[2 * n + 1] = v >> 64
 
     def check_fp(self):
-        if not self.cpu.fp_enabled:
-            raise undefined()
+        a = self.cpu.fp_access()
+        if a != FP_OK:
+            raise fp_access_exception(a)
 
     # flags
     def nzcv(self):

@@ -321,3 +321,67 @@ def test_permutes(op, arr):
         out = [x for p in range(half) for x in (a[2 * p + part], b[2 * p + part])]
     r = run(f"{op} v0.{arr}, v1.{arr}, v2.{arr}", regs={"v0": M128, "v1": V0, "v2": JUNK})
     assert v(r, 0) == _join(out, esize)
+
+
+# ---- CPACR_EL1.FPEN / CPTR_EL2.TFP (AArch64.CheckFPAdvSIMDEnabled) -------------------------
+
+CPTR_RES1 = 0x33FF
+TFP = 1 << 10
+TGE = 1 << 27
+TRAP_ISS = 0x1E00000                                    # CV = 1, COND = 0b1110
+
+
+def run_trap(src, *, el=1, fpen=3, cptr=CPTR_RES1, hcr=0, regs=None):
+    """Run at ``el`` with the trap controls set; (cpu, first exception or None)."""
+    from a64jit.snippet import _make_cpu
+    from a64jit.translator.engine import create_engine
+    from a64jit.runloop import run_engine
+    code = asm(src)
+    cpu = _make_cpu(code, regs or {}, {}, 0x40000000, fp=True)
+    cpu.sysregs.set("CPACR_EL1", fpen << 20)
+    cpu.sysregs.set("CPTR_EL2", cptr)
+    cpu.sysregs.set("HCR_EL2", hcr)
+    cpu.set_pstate_el(el, 0 if el == 0 else 1)
+    eng = create_engine(ENGINE[0], cpu, code_range=(0x40000000, 0x40000000 + len(code)), use_cache=False)
+    raised = []
+    try:
+        run_engine(eng, cpu, max_insns=100, on_exception=lambda exc: raised.append(exc) or "exception")
+    finally:
+        eng.close()
+    return cpu, raised[0] if raised else None
+
+
+def _trap(exc):
+    return None if exc is None else (exc.ec, exc.iss, exc.target_el)
+
+
+@pytest.mark.parametrize("el,fpen,cptr,hcr,expect", [
+    (1, 0b00, CPTR_RES1, 0, (0x07, TRAP_ISS, 1)),
+    (1, 0b10, CPTR_RES1, 0, (0x07, TRAP_ISS, 1)),
+    (1, 0b01, CPTR_RES1, 0, None),
+    (1, 0b11, CPTR_RES1, 0, None),
+    (0, 0b01, CPTR_RES1, 0, (0x07, TRAP_ISS, 1)),
+    (0, 0b11, CPTR_RES1, 0, None),
+    (0, 0b00, CPTR_RES1, TGE, (0x00, 0, 2)),            # routed to EL2 as Uncategorized
+    (1, 0b11, CPTR_RES1 | TFP, 0, (0x07, TRAP_ISS, 2)),
+    (0, 0b11, CPTR_RES1 | TFP, 0, (0x07, TRAP_ISS, 2)),
+    (1, 0b00, CPTR_RES1 | TFP, 0, (0x07, TRAP_ISS, 1)),  # CPACR_EL1 first
+    (2, 0b00, CPTR_RES1, 0, None),                      # CPACR_EL1 does not apply at EL2
+    (2, 0b11, CPTR_RES1 | TFP, 0, (0x07, TRAP_ISS, 2)),
+])
+def test_fp_access_traps(el, fpen, cptr, hcr, expect):
+    for src in ("fmov d0, x1", "ldr q0, [x2]", "movi v0.16b, #1", "umov w3, v1.b[0]"):
+        cpu, exc = run_trap(src, el=el, fpen=fpen, cptr=cptr, hcr=hcr, regs={"x1": 5, "x2": 1 << 50, "x3": 7})
+        if expect is None:
+            assert exc is None or exc.ec == 0x25, src          # (the load's address is not mapped)
+        else:
+            assert _trap(exc) == expect, src
+            assert cpu.state.pc == 0x40000000 and cpu.state.icount == 0
+            assert cpu.state.vreg[0] == 0 and cpu.state.x[3] == 7
+
+
+def test_cpacr_written_at_run_time_is_seen_by_the_next_instruction():
+    cpu, exc = run_trap("fmov d0, x1; msr cpacr_el1, xzr; isb; fmov d1, x1", regs={"x1": 9})
+    assert _trap(exc) == (0x07, TRAP_ISS, 1) and cpu.state.icount == 3 and cpu.state.vreg[0] == 9
+    cpu, exc = run_trap("msr cpacr_el1, x2; isb; fmov d1, x1", fpen=0, regs={"x1": 9, "x2": 3 << 20})
+    assert exc is None and cpu.state.vreg[2] == 9

@@ -42,9 +42,10 @@ class Emitter(ABC):
     @abstractmethod
     def check_fp(self):
         """CheckFPAdvSIMDEnabled64(): UNDEFINED while FP/AdvSIMD is not
-        enabled (Cpu.fp_enabled; the JIT sees it in the translation context).
-        Called by every FP/AdvSIMD instruction after its decode-time checks,
-        before anything else."""
+        enabled (Cpu.fp_enabled), else the CPACR_EL1.FPEN / CPTR_EL2.TFP traps
+        (EC 0x07; ``Cpu.fp_access``, which the JIT sees in the translation
+        context).  Called by every FP/AdvSIMD instruction after its
+        decode-time checks, before anything else."""
 
     # -- flags ----------------------------------------------------------------
     @abstractmethod
