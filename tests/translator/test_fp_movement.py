@@ -385,3 +385,16 @@ def test_cpacr_written_at_run_time_is_seen_by_the_next_instruction():
     assert _trap(exc) == (0x07, TRAP_ISS, 1) and cpu.state.icount == 3 and cpu.state.vreg[0] == 9
     cpu, exc = run_trap("msr cpacr_el1, x2; isb; fmov d1, x1", fpen=0, regs={"x1": 9, "x2": 3 << 20})
     assert exc is None and cpu.state.vreg[2] == 9
+
+
+def test_fpcr_fpsr_accesses_are_checked_too():
+    # MRS/MSR FPCR/FPSR: the same access check as the instructions.
+    for src in ("mrs x3, fpcr", "msr fpsr, x1"):
+        r = run_snippet(asm(src), engine=ENGINE[0], regs={"x1": 0x8000009F, "x3": 7})
+        assert r["exception"] == {"ec": 0, "iss": 0, "far": None} and r["regs"]["x3"] == 7 and r["regs"]["fpsr"] == 0
+        cpu, exc = run_trap(src, fpen=0, regs={"x1": 1})
+        assert _trap(exc) == (0x07, TRAP_ISS, 1)
+        cpu, exc = run_trap(src, cptr=CPTR_RES1 | TFP, regs={"x1": 1})
+        assert _trap(exc) == (0x07, TRAP_ISS, 2)
+    r = run("msr fpcr, x1; mrs x2, fpcr; msr fpsr, x1; mrs x3, fpsr", regs={"x1": M64})
+    assert r["regs"]["x2"] == 0x07FF9F00 and r["regs"]["x3"] == 0xF800009F
