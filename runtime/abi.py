@@ -31,11 +31,12 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 2          # bump when the meaning of a format below changes
+ABI_VERSION = 3          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
 OFF_X = offset_of("x")
+OFF_V = offset_of("vreg")                             # V[n] at OFF_V + 16 * n, low half first
 OFF_PC = offset_of("pc")
 OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}        # one byte each, 0 or 1
 OFF_ICOUNT = offset_of("icount")
@@ -141,21 +142,31 @@ class Ctx(NamedTuple):
     stage2: bool = False   # stage-2 translation on (HCR_EL2.VM)
     asid: int = 0          # the current ASID when stage 1 of the EL1&0 regime is on
     vmid: int = 0          # the current VMID when stage 2 is on
+    fp: int = 0            # what FP/AdvSIMD instructions do here: FP_* below (Cpu.fp_access)
 
 
 def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, stage2: bool = False,
-             asid: int = 0, vmid: int = 0) -> int:
+             asid: int = 0, vmid: int = 0, fp: int = 0) -> int:
     """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 stage 1 on,
-    6 stage 2 on, 22:7 ASID, 30:23 VMID.  (Translations are keyed by the virtual PC and
+    6 stage 2 on, 22:7 ASID, 30:23 VMID, 33:31 FP/AdvSIMD access (FP_*).  (Translations are keyed by the virtual PC and
     this: code at the same VA in another address space is another translation.)"""
     return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
-            | asid << 7 | vmid << 23)
+            | asid << 7 | vmid << 23 | fp << 31)
+
+
+# Ctx.fp: what an FP/AdvSIMD instruction does at the current EL (AArch64.CheckFPAdvSIMDEnabled,
+# computed by Cpu.fp_access; runtime.exceptions.fp_access_exception makes the exception).
+FP_UNDEF = 0            # FP/AdvSIMD not enabled (Cpu.fp_enabled): UNDEFINED
+FP_OK = 1
+FP_TRAP_EL1 = 2         # CPACR_EL1.FPEN: EC 0x07 to EL1
+FP_TRAP_EL2 = 3         # CPTR_EL2.TFP: EC 0x07 to EL2
+FP_TRAP_EL2_TGE = 4     # CPACR_EL1.FPEN with HCR_EL2.TGE: routed to EL2 as Uncategorized (EC 0)
 
 
 @functools.lru_cache(maxsize=256)           # a handful of contexts, unpacked once per block lifted
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
-               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF)
+               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7)
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------

@@ -41,6 +41,11 @@ class Cpu:
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
+        # FP/AdvSIMD instructions execute only when this is set (a test switch
+        # while FP/AdvSIMD is incomplete: ID_AA64PFR0_EL1 says FP and AdvSIMD
+        # are not implemented, so they are UNDEFINED for the guest).  Part of
+        # the translation context (abi.Ctx.fp): set it before an engine runs.
+        self.fp_enabled = False
         # Physical interrupt lines (driven by the interrupt controller: the board)
         # and "something that decides interrupt delivery may have changed" (set
         # by every runtime helper and line change; cleared by a check that finds
@@ -177,7 +182,26 @@ class Cpu:
         _, s1, s2, asid, vmid = self.mmu.context(s.el)
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
-                            mmu=s1, stage2=s2, asid=asid, vmid=vmid)
+                            mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access())
+
+    def fp_access(self) -> int:
+        """What an FP/AdvSIMD instruction does at the current EL (``abi.FP_*``):
+        AArch64.CheckFPAdvSIMDEnabled(): at EL0/EL1 CPACR_EL1.FPEN (x0: trap,
+        01: trap at EL0 only, 11: no trap) traps to EL1 (to EL2 as Uncategorized
+        when HCR_EL2.TGE: AArch64.AdvSIMDFPAccessTrap), then CPTR_EL2.TFP
+        traps EL0-EL2 to EL2 (EL2 implemented, Non-secure; no EL3).  UNDEFINED
+        while FP/AdvSIMD is not enabled (``fp_enabled``).  Every register it reads is
+        written by MSR, which ends the block, and the context is recomputed."""
+        if not self.fp_enabled:
+            return abi.FP_UNDEF
+        el = self.state.el
+        if el < 2:
+            fpen = self.sysregs.get("CPACR_EL1") >> 20 & 3
+            if fpen in (0, 2) or fpen == 1 and el == 0:
+                return abi.FP_TRAP_EL2_TGE if self.sysregs.get("HCR_EL2") & HCR.TGE else abi.FP_TRAP_EL1
+        if self.sysregs.get("CPTR_EL2") >> 10 & 1:
+            return abi.FP_TRAP_EL2
+        return abi.FP_OK
 
     def sctlr(self) -> int:
         """SCTLR of the current translation regime (EL0 and EL1: SCTLR_EL1)."""

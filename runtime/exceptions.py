@@ -62,6 +62,28 @@ class GuestException(Exception):
         return f"GuestException(ec={self.ec:#x}, iss={self.iss:#x}, far={far})"
 
 
+FP_ACCESS_ISS = 1 << 24 | 0xE << 20      # CV = 1, COND = 0b1110: ConditionSyndrome() from AArch64
+
+
+def fp_access_exception(kind: int) -> GuestException:
+    """The exception of an FP/AdvSIMD instruction whose access check
+    (``abi.FP_*``, not FP_OK) fails: AArch64.AdvSIMDFPAccessTrap(target_el),
+    which routes a trap to EL1 under HCR_EL2.TGE to EL2 as Uncategorized."""
+    ec, iss, target = fp_access_syndrome(kind)
+    return GuestException(ec, iss, target_el=target)
+
+
+def fp_access_syndrome(kind: int):
+    """(EC, ISS, target EL or None) for ``abi.FP_*`` (not FP_OK)."""
+    if kind == 2:                 # FP_TRAP_EL1
+        return EC_FP_ACCESS, FP_ACCESS_ISS, 1
+    if kind == 3:                 # FP_TRAP_EL2
+        return EC_FP_ACCESS, FP_ACCESS_ISS, 2
+    if kind == 4:                 # FP_TRAP_EL2_TGE
+        return EC_UNKNOWN, 0, 2
+    return EC_UNKNOWN, 0, None    # FP_UNDEF
+
+
 def undefined() -> GuestException:
     """AArch64.UndefinedFault(): EC 0, ISS 0 (IL is set by the taker)."""
     return GuestException(EC_UNKNOWN, 0)

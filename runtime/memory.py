@@ -117,6 +117,8 @@ class PhysMemory:
         if type(r) is RamRegion:
             off = addr - r.base
             return int.from_bytes(r.buf[off: off + size], "little")
+        if size == 16:                   # a 128-bit SIMD&FP access: two 64-bit ones (AArch64.Mem)
+            return self.read(addr, 8) | self.read(addr + 8, 8) << 64
         return r.device.mmio_read(addr - r.base, size)
 
     def write(self, addr: int, size: int, value: int) -> None:
@@ -130,6 +132,10 @@ class PhysMemory:
             r.buf[off: off + size] = (value & ((1 << (size * 8)) - 1)).to_bytes(size, "little")
             for obs in self.write_observers:
                 obs(addr, size)
+            return
+        if size == 16:                   # a 128-bit SIMD&FP access: two 64-bit ones (AArch64.Mem)
+            self.write(addr, 8, value & 0xFFFFFFFFFFFFFFFF)
+            self.write(addr + 8, 8, value >> 64)
             return
         r.device.mmio_write(addr - r.base, size, value)
 

@@ -20,7 +20,7 @@ function here.
 from __future__ import annotations
 
 from . import sysreg_defs as D
-from .exceptions import GuestException, EC_SYSREG, undefined
+from .exceptions import GuestException, EC_SYSREG, undefined, fp_access_exception
 from .state import SYSREG_SLOTS
 from .sysreg_defs import encoding_key, encoding_fields, SCTLR, CNTKCTL, MDSCR, HCR
 
@@ -208,6 +208,17 @@ def _sp_el0_check(cpu):
         raise undefined()
 
 
+def _fp_check(cpu):
+    """MRS/MSR FPCR/FPSR: the FP/AdvSIMD access check (CPACR_EL1.FPEN,
+    CPTR_EL2.TFP: AArch64.SystemAccessTrap with EC 0x07, or 0x00 to EL2 under
+    HCR_EL2.TGE, the same outcomes as the instructions': Cpu.fp_access);
+    UNDEFINED while FP/AdvSIMD is not enabled (Cpu.fp_enabled)."""
+    from .abi import FP_OK               # (abi imports the helpers, which import this module)
+    a = cpu.fp_access()
+    if a != FP_OK:
+        raise fp_access_exception(a)
+
+
 def _ccsidr(cpu):
     return D.CCSIDR_VALUES.get(cpu.sysregs.get("CSSELR_EL1"), 0)
 
@@ -259,8 +270,8 @@ _SPECIAL_READ = {
     "DAIF": lambda cpu: cpu.state.daif,
     "CurrentEL": lambda cpu: cpu.state.el << 2,
     "SPSel": lambda cpu: cpu.state.spsel,
-    "FPCR": lambda cpu: cpu.state.fpcr,
-    "FPSR": lambda cpu: cpu.state.fpsr,
+    "FPCR": lambda cpu: _fp_check(cpu) or cpu.state.fpcr,
+    "FPSR": lambda cpu: _fp_check(cpu) or cpu.state.fpsr,
     "SP_EL0": _sp_el0_read,
     "SP_EL1": lambda cpu: cpu.get_sp_el(1),
     "CCSIDR_EL1": _ccsidr,
@@ -281,8 +292,8 @@ _SPECIAL_WRITE = {
     "NZCV": lambda cpu, v: cpu.set_nzcv(v),
     "DAIF": lambda cpu, v: setattr(cpu.state, "daif", v & 0x3C0),
     "SPSel": lambda cpu, v: cpu.set_pstate_el(cpu.state.el, v & 1),
-    "FPCR": lambda cpu, v: setattr(cpu.state, "fpcr", v & 0x07FF9F00),
-    "FPSR": lambda cpu, v: setattr(cpu.state, "fpsr", v & 0xF800009F),
+    "FPCR": lambda cpu, v: _fp_check(cpu) or setattr(cpu.state, "fpcr", v & 0x07FF9F00),
+    "FPSR": lambda cpu, v: _fp_check(cpu) or setattr(cpu.state, "fpsr", v & 0xF800009F),
     "SP_EL0": _sp_el0_write,
     "SP_EL1": lambda cpu, v: cpu.set_sp_el(1, v),
     "TPIDRRO_EL0": _tpidrro_write,

@@ -1,5 +1,6 @@
 """The A64 encoding table: the one place that says which bit patterns are
-which instruction, for the whole ARMv8.0-A integer and system instruction set.
+which instruction, for the whole ARMv8.0-A integer and system instruction set
+and, so far, the SIMD&FP register file and data movement.
 
 Each row is ``(name, pattern, constraint)``:
 
@@ -78,6 +79,43 @@ TABLE = [
     ("csel",        "sf op 0 11010100 Rm:5 cond:4 0 o2 Rn:5 Rd:5", None),
     ("dp3",         "sf 00 11011 op31:3 Rm:5 o0 Ra:5 Rn:5 Rd:5",
                     "(op31 == 0) or (sf and (op31 in (1, 5) or (op31 in (2, 6) and not o0)))"),
+
+    # ---- C4.1.88 Loads and stores of SIMD&FP registers (V = 1) --------------
+    # size:opc select B/H/S/D (opc<1> = 0) or Q (size 00, opc 1x); LDTR-like
+    # (idx 10) forms and literal/pair opc 11 are unallocated.
+    ("ldr_lit_fp",  "opc:2 011 1 00 imm19:19 Rt:5", "opc != 3"),
+    ("ldst_pair_fp", "opc:2 101 1 0 mode:2 L imm7:7 Rt2:5 Rn:5 Rt:5", "opc != 3"),
+    ("ldst_imm9_fp", "size:2 111 1 00 opc:2 0 imm9:9 idx:2 Rn:5 Rt:5", "idx != 2 and (opc < 2 or size == 0)"),
+    ("ldst_regoff_fp", "size:2 111 1 00 opc:2 1 Rm:5 option:3 S 10 Rn:5 Rt:5",
+                    "option & 2 and (opc < 2 or size == 0)"),
+    ("ldst_uimm_fp", "size:2 111 1 01 opc:2 imm12:12 Rn:5 Rt:5", "opc < 2 or size == 0"),
+
+    # ---- C4.1.91 Data processing -- scalar floating-point (moves) -----------
+    # FMOV (general): opcode 11x, (sf, ptype, rmode) = W/S, X/D, X/V.D[1]
+    # (ptype 11, half precision, is ARMv8.2).
+    ("fmov_gen",    "sf 0 0 11110 ptype:2 1 rmode:2 11 o0 000000 Rn:5 Rd:5",
+                    "(sf, ptype, rmode) in ((0, 0, 0), (1, 1, 0), (1, 2, 1))"),
+    ("fmov_reg",    "0 0 0 11110 ptype:2 1 000000 10000 Rn:5 Rd:5", "ptype < 2"),
+    ("fmov_imm",    "0 0 0 11110 ptype:2 1 imm8:8 100 00000 Rd:5", "ptype < 2"),
+
+    # ---- C4.1.92 Advanced SIMD (data movement) ------------------------------
+    # modified immediate: o2 (bit 11) = 1 is FP16 (ARMv8.2); op 1, cmode 1111
+    # (FMOV Vd.2D) needs Q = 1.
+    ("simd_modimm", "0 Q op 0111100000 abc:3 cmode:4 0 1 defgh:5 Rd:5", "cmode != 15 or not op or Q"),
+    # copy: size = LowestSetBit(imm5) <= 3; 64-bit elements need Q = 1 (DUP)
+    # or are the only UMOV with Q = 1; SMOV to W takes B/H, to X B/H/S.
+    ("dup_elem",    "0 Q 0 01110000 imm5:5 0 0000 1 Rn:5 Rd:5", "(imm5 & 15) and (Q or (imm5 & 7))"),
+    ("dup_gen",     "0 Q 0 01110000 imm5:5 0 0001 1 Rn:5 Rd:5", "(imm5 & 15) and (Q or (imm5 & 7))"),
+    ("ins_gen",     "0 1 0 01110000 imm5:5 0 0011 1 Rn:5 Rd:5", "imm5 & 15"),
+    ("smov",        "0 Q 0 01110000 imm5:5 0 0101 1 Rn:5 Rd:5", "imm5 & (7 if Q else 3)"),
+    ("umov",        "0 Q 0 01110000 imm5:5 0 0111 1 Rn:5 Rd:5", "((imm5 & 15) == 8) if Q else (imm5 & 7)"),
+    ("ins_elem",    "0 1 1 01110000 imm5:5 0 imm4:4 1 Rn:5 Rd:5", "imm5 & 15"),
+    ("dup_elem_scalar", "01 0 11110000 imm5:5 0 0000 1 Rn:5 Rd:5", "imm5 & 15"),
+    # three same, opcode 00011: AND BIC ORR ORN (U = 0), EOR BSL BIT BIF (U = 1)
+    ("logic_vec",   "0 Q U 01110 size:2 1 Rm:5 00011 1 Rn:5 Rd:5", None),
+    ("ext",         "0 Q 101110 00 0 Rm:5 0 imm4:4 0 Rn:5 Rd:5", "Q or imm4 < 8"),
+    # permute: opcode x01 UZP, x10 TRN, x11 ZIP (x00 unallocated); 1D reserved
+    ("permute",     "0 Q 001110 size:2 0 Rm:5 0 opcode:3 10 Rn:5 Rd:5", "(opcode & 3) and (Q or size != 3)"),
 ]
 
 # Groups of rows that overlap on purpose, each in priority order (the first

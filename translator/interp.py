@@ -9,9 +9,9 @@ take them (``Cpu.take_exception``) or report them (``run_snippet``).
 """
 from __future__ import annotations
 
-from ..runtime.abi import PENDING_HOST
+from ..runtime.abi import PENDING_HOST, FP_OK
 from ..runtime.helpers import HELPERS
-from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT
+from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT, fp_access_exception
 from .decode import decode
 from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
@@ -46,6 +46,23 @@ class InterpEmitter(Emitter):
 
     def wsp(self, n, v, bits=64):
         self.s.x[n] = v & M[bits]
+
+    # SIMD&FP registers
+    def rv(self, n, bits=128):
+        s = self.s
+        v = s.vreg[2 * n] | s.vreg[2 * n + 1] << 64
+        return v if bits == 128 else v & M[bits]
+
+    def wv(self, n, v, bits=128):
+        v &= M[bits]
+        s = self.s
+        s.vreg[2 * n] = v & M[64]
+        s.vreg[2 * n + 1] = v >> 64
+
+    def check_fp(self):
+        a = self.cpu.fp_access()
+        if a != FP_OK:
+            raise fp_access_exception(a)
 
     # flags
     def nzcv(self):

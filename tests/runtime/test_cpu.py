@@ -208,3 +208,30 @@ def test_other_el2_controls_trap_el1_accesses(src, reg, value):
     with pytest.raises(GuestException) as e:
         Interpreter(cpu).step()
     assert e.value.ec == 0x18 and e.value.target_el == 2
+
+
+def test_128_bit_mmio_access_is_two_64_bit_accesses():
+    """A SIMD&FP Q access to MMIO (AArch64.Mem with size 16: two 8-byte
+    MemSingle accesses, low address first); RAM takes it whole."""
+    from a64jit.runtime.memory import PhysMemory
+
+    class Dev:
+        def __init__(self):
+            self.log = []
+
+        def mmio_read(self, off, size):
+            self.log.append(("r", off, size))
+            return 0x1111111111111111 * (off // 8 + 1)
+
+        def mmio_write(self, off, size, value):
+            self.log.append(("w", off, size, value))
+
+    pm = PhysMemory()
+    dev = Dev()
+    pm.add_mmio(0x9000000, 0x1000, dev)
+    pm.add_ram(0x40000000, 0x1000)
+    assert pm.read(0x9000010, 16) == 0x4444444444444444_3333333333333333
+    pm.write(0x9000020, 16, 0xAAAA << 64 | 0xBBBB)
+    assert dev.log == [("r", 0x10, 8), ("r", 0x18, 8), ("w", 0x20, 8, 0xBBBB), ("w", 0x28, 8, 0xAAAA)]
+    pm.write(0x40000008, 16, (1 << 128) - 2)
+    assert pm.read(0x40000008, 16) == (1 << 128) - 2 and pm.read(0x40000000, 8) == 0

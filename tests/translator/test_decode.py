@@ -41,6 +41,37 @@ CASES = {
     "adc": ["adc x0, x1, x2", "sbcs w3, w4, w5", "ngc x6, x7"],
     "ccmp": ["ccmp x0, x1, #4, ne", "ccmn w2, #31, #15, al"],
     "csel": ["csel x0, x1, x2, eq", "csinc w3, w4, w5, lt", "csinv x6, x7, x8, hi", "csneg w9, w10, w11, nv", "cset x1, eq"],
+    # SIMD&FP register file and data movement
+    "ldr_lit_fp": ["ldr s0, .", "ldr d1, . + 8", "ldr q2, . - 4"],
+    "ldst_pair_fp": ["ldp s0, s1, [x2, #-8]", "stp d3, d4, [sp, #16]!", "ldp q5, q6, [x7], #32", "ldnp d8, d9, [x10]",
+                     "stnp q1, q2, [x3, #-1024]", "stp s4, s5, [x6], #4"],
+    "ldst_imm9_fp": ["ldur b0, [x1, #-1]", "stur h2, [x3, #255]", "ldr s4, [x5, #-256]!", "str d6, [sp], #8",
+                     "ldur q7, [x8, #3]", "str q9, [x10, #16]!"],
+    "ldst_regoff_fp": ["ldr b0, [x1, x2]", "str h3, [x4, w5, uxtw #1]", "ldr s6, [sp, x7, lsl #2]",
+                       "str d8, [x9, w10, sxtw]", "ldr q11, [x12, x13, lsl #4]", "str q1, [x2, x3, sxtx]"],
+    "ldst_uimm_fp": ["ldr b0, [x1, #4095]", "str h2, [sp, #2]", "ldr s3, [x4, #16380]", "str d5, [x6, #8]",
+                     "ldr q7, [x8, #65520]", "str q9, [x10]"],
+    "fmov_gen": ["fmov w0, s1", "fmov s2, w3", "fmov x4, d5", "fmov d6, x7", "fmov x8, v9.d[1]", "fmov v10.d[1], x11"],
+    "fmov_reg": ["fmov s0, s1", "fmov d2, d3"],
+    "fmov_imm": ["fmov s0, #1.0", "fmov d1, #-0.125", "fmov d2, #31.0"],
+    "simd_modimm": ["movi v0.4s, #0xff, lsl #24", "movi v1.8h, #0x12, lsl #8", "movi v2.2s, #0x34, msl #16",
+                    "movi v3.16b, #0xab", "movi d4, #0xff00ff0000ffff00", "movi v5.2d, #0xffffffffffffffff",
+                    "mvni v6.4h, #1", "mvni v7.4s, #2, msl #8", "orr v8.4s, #3, lsl #16", "bic v9.8h, #4",
+                    "fmov v10.4s, #1.5", "fmov v11.2d, #-2.0", "fmov v12.2s, #0.25"],
+    "dup_elem": ["dup v0.16b, v1.b[15]", "dup v2.4h, v3.h[7]", "dup v4.4s, v5.s[3]", "dup v6.2d, v7.d[1]"],
+    "dup_gen": ["dup v0.8b, w1", "dup v2.8h, w3", "dup v4.2s, w5", "dup v6.2d, x7"],
+    "ins_gen": ["ins v0.b[15], w1", "mov v2.h[3], w3", "ins v4.s[2], w5", "mov v6.d[1], x7"],
+    "smov": ["smov w0, v1.b[5]", "smov w2, v3.h[7]", "smov x4, v5.b[15]", "smov x6, v7.s[3]"],
+    "umov": ["umov w0, v1.b[5]", "umov w2, v3.h[7]", "mov w4, v5.s[3]", "mov x6, v7.d[1]"],
+    "ins_elem": ["ins v0.b[15], v1.b[0]", "mov v2.h[1], v3.h[7]", "mov v4.s[0], v5.s[3]", "ins v6.d[1], v7.d[0]"],
+    "dup_elem_scalar": ["mov b0, v1.b[15]", "dup h2, v3.h[7]", "mov s4, v5.s[3]", "dup d6, v7.d[1]"],
+    "logic_vec": ["and v0.16b, v1.16b, v2.16b", "bic v3.8b, v4.8b, v5.8b", "orr v6.16b, v7.16b, v8.16b",
+                  "mov v9.16b, v10.16b", "orn v11.8b, v12.8b, v13.8b", "eor v14.16b, v15.16b, v16.16b",
+                  "bsl v17.8b, v18.8b, v19.8b", "bit v20.16b, v21.16b, v22.16b", "bif v23.8b, v24.8b, v25.8b",
+                  "mov v0.8b, v1.8b"],
+    "ext": ["ext v0.16b, v1.16b, v2.16b, #15", "ext v3.8b, v4.8b, v5.8b, #7"],
+    "permute": ["zip1 v0.16b, v1.16b, v2.16b", "zip2 v3.4h, v4.4h, v5.4h", "uzp1 v6.2d, v7.2d, v8.2d",
+                "uzp2 v9.8b, v10.8b, v11.8b", "trn1 v12.4s, v13.4s, v14.4s", "trn2 v15.2s, v16.2s, v17.2s"],
     "dp3": ["madd x0, x1, x2, x3", "msub w4, w5, w6, w7", "smaddl x8, w9, w10, x11", "umsubl x12, w13, w14, x15", "smulh x0, x1, x2", "umulh x3, x4, x5", "mul w1, w2, w3"],
 }
 
@@ -49,8 +80,21 @@ UNDEF = ["udf #0", ".inst 0xffffffff", "casal x0, x1, [x2]", "ldadd x0, x1, [x2]
          "pacia x0, x1", "retaa", "stlur w0, [x1]", "msr pan, #1", "sb", ".inst 0xd4a00001",  # DCPS1
          "ldraa x0, [x1]", "stgp x0, x1, [x2]", "rmif x0, #1, #2", "setf8 w0", "sysl x0, #0, c7, c5, #0",
          ".inst 0x93808000",   # EXTR sf=1 N=0
+         # SIMD&FP: half precision (ARMv8.2), unallocated sizes and forms
+         "fmov h0, h1", "fmov w0, h1", "fmov h2, #1.0", "fmov v0.8h, #1.0", ".inst 0xdc000000",  # LDR literal opc 11
+         ".inst 0xad800000 | 3 << 30",                    # LDP (SIMD&FP) opc 11
+         ".inst 0x3c800800",                              # STTR-form with V = 1
+         ".inst 0x7c800400",                              # STR H size 01 opc 10 (post-index)
+         ".inst 0x2f00f400",                              # FMOV 2D with Q = 0 (op 1, cmode 1111)
+         ".inst 0x0e080400",                              # DUP Vd.1D, Vn.D[0] (Q = 0)
+         ".inst 0x0e100400",                              # DUP: imm5 = x0000
+         ".inst 0x0e042c00",                              # SMOV W from S
+         ".inst 0x4e023c00",                              # UMOV X from H (Q = 1)
+         ".inst 0x0e000800",                              # permute opcode 000
+         ".inst 0x2e004000",                              # EXT Q = 0 with imm4<3> = 1
+         ".inst 0x0ec01800",                              # UZP1 1D
          ]
-LATER = "armv8.5-a+memtag+rcpc+flagm+sb"
+LATER = "armv8.5-a+memtag+rcpc+flagm+sb+fp16"
 
 
 @pytest.mark.parametrize("row", sorted(CASES))

@@ -353,10 +353,14 @@ class JitEngine(Engine):
             size = arg
             self.stats.slow_accesses += 1
             if kind == HELPER_MEM_READ:
-                s.helper_ret = cpu.read(a, size, acc, unpack_isv(isv))
+                v = cpu.read(a, size, acc, unpack_isv(isv))
+                if size == 16:                       # 128 bits: both helper_ret words
+                    s.helper_ret, s.helper_ret2 = v & M64, v >> 64
+                else:
+                    s.helper_ret = v
                 self._fill_tlb(a, False)
             elif kind == HELPER_MEM_WRITE:
-                cpu.write(a, size, b, acc, unpack_isv(isv))
+                cpu.write(a, size, b | c << 64 if size == 16 else b, acc, unpack_isv(isv))
                 self._fill_tlb(a, True)
             elif kind == HELPER_MEM_READ_PAIR:
                 v1 = cpu.read(a, size, acc)

@@ -29,11 +29,12 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from ...runtime.abi import (OFF_X, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+from ...runtime.abi import (OFF_X, OFF_V, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
-                            TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, pack_info, pack_isv, pack_exc_flags)
-from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT
+                            TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
+                            pack_exc_flags)
+from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
 from ..semantics.ops import Emitter
 from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
@@ -188,6 +189,31 @@ class LlvmEmitter(Emitter):
     def wsp(self, n, v, bits=64):
         self.cache[n] = self.zext(v, bits, 64) if bits != 64 else v
         self.dirty[n] = True
+
+    # -- SIMD&FP registers: not cached, a load/store each (stores in program
+    # order, like the flushes: an exit leaves them exact) ---------------------
+    def rv(self, n, bits=128):
+        if bits == 128:
+            p = self.ptr(OFF_V + 16 * n)
+            return self.op(f"load i128, ptr {p}, align 8", 128)
+        return self.ld(OFF_V + 16 * n, bits)          # the low bytes (little-endian)
+
+    def wv(self, n, v, bits=128):
+        if bits == 128:
+            p = self.ptr(OFF_V + 16 * n)
+            self.emit(f"store i128 {_c(v, 128)}, ptr {p}, align 8")
+            return
+        self.st(OFF_V + 16 * n, self.zext(v, bits, 64), 64)
+        self.st(OFF_V + 16 * n + 8, 0, 64)
+
+    def check_fp(self):
+        a = self.ctx.fp                              # static: Cpu.fp_access() when the block was made
+        if a != FP_OK:
+            ec, iss, target_el = fp_access_syndrome(a)
+            self._raise(ec, iss, target_el=target_el)
+            self.start_label(self.new_label("dead"))
+            self.ended = True
+            self.raised = True
 
     # -- flags ----------------------------------------------------------------
     def _flag(self, k):
@@ -483,6 +509,14 @@ class LlvmEmitter(Emitter):
 
     def store(self, addr, value, size, acc=0, isv=None):
         bits = size * 8
+        if size == 16:                              # the runtime gets the halves in b and c
+            if isinstance(value, V) and value.bits != 128:
+                value = self.zext(value, value.bits, 128)
+            lo = self.trunc(value, 128, 64)
+            hi = self.trunc(self.lshr(value, 64, 128), 128, 64)
+            p = self._access(addr, size, acc, True, HELPER_MEM_WRITE, addr, lo, hi, isv=isv)
+            self.emit(f"store i128 {_c(value, 128)}, ptr {p.n}, align 1")
+            return
         value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
         p = self._access(addr, size, acc, True, HELPER_MEM_WRITE, addr, self.zext(value, bits, 64), isv=isv)
         self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1")
@@ -566,7 +600,7 @@ class LlvmEmitter(Emitter):
         self.ended = True
         self.succ += [target, (self.pc + 4) & M[64]]
 
-    def _raise(self, ec, iss, return_offset=0, far=None):
+    def _raise(self, ec, iss, return_offset=0, far=None, target_el=None):
         """Exception at this instruction: fill exc_*, make PC and the count
         exact, leave the block through %exc."""
         self.flush()
@@ -574,7 +608,7 @@ class LlvmEmitter(Emitter):
         self.st(OFF_EXC["iss"], iss, 64)
         if far is not None:
             self.st(OFF_EXC["far"], far, 64)
-        self.st(OFF_EXC["flags"], pack_exc_flags(far is not None, return_offset), 64)
+        self.st(OFF_EXC["flags"], pack_exc_flags(far is not None, return_offset, target_el), 64)
         self.st(OFF_PC, self.pc, 64)
         self.st(OFF_ICOUNT, self.icount_here(), 64)
         self.emit("br label %exc")

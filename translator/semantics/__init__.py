@@ -2,7 +2,7 @@
 
 Each encoding-table row has exactly one semantic function here, registered
 with ``@semantics("row_name")`` and grouped by instruction family
-(``dp_imm``, ``dp_reg``, ``branch``, ``system``, ``ldst``).  A semantic
+(``dp_imm``, ``dp_reg``, ``branch``, ``system``, ``ldst``, ``fpsimd``).  A semantic
 function ``fn(e, f)`` receives an *emitter* ``e`` and the decoded fields ``f``
 and describes the instruction through the emitter's operations (see
 ``translator.semantics.ops.Emitter`` for the list).  Two backends implement the
@@ -42,7 +42,7 @@ def undef(e, f):
 
 
 def _load_families():
-    from . import dp_imm, dp_reg, branch, system, ldst  # noqa: F401  (registration)
+    from . import dp_imm, dp_reg, branch, system, ldst, fpsimd  # noqa: F401  (registration)
 
 
 _load_families()

@@ -33,6 +33,20 @@ class Emitter(ABC):
     @abstractmethod
     def wsp(self, n, v, bits=64):       """X[n] = v; register 31 is the current SP."""
 
+    # -- SIMD&FP registers (V0-V31, 128 bits) ----------------------------------
+    @abstractmethod
+    def rv(self, n, bits=128):          """V[n]<bits-1:0> (bits in 8, 16, 32, 64, 128)."""
+    @abstractmethod
+    def wv(self, n, v, bits=128):       """V[n] = ZeroExtend(v<bits-1:0>, 128) (a scalar or 64-bit vector
+                                        write clears the rest of the register)."""
+    @abstractmethod
+    def check_fp(self):
+        """CheckFPAdvSIMDEnabled64(): UNDEFINED while FP/AdvSIMD is not
+        enabled (Cpu.fp_enabled), else the CPACR_EL1.FPEN / CPTR_EL2.TFP traps
+        (EC 0x07; ``Cpu.fp_access``, which the JIT sees in the translation
+        context).  Called by every FP/AdvSIMD instruction after its
+        decode-time checks, before anything else."""
+
     # -- flags ----------------------------------------------------------------
     @abstractmethod
     def nzcv(self):                     """(n, z, c, v) as 1-bit values."""
