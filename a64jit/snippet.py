@@ -1,7 +1,7 @@
 """The stable test-harness API: run a short piece of guest code.
 
 ``run_snippet(code, *, engine="interp", regs={}, mem={}, base=0x40000000,
-max_insns=10000, fp=False) -> dict``
+max_insns=10000, fp=True) -> dict``
 
 The code runs at EL1h, the code region [base, base+len(code)) and each
 ``mem`` region behaving as Normal memory at their addresses (ordinary
@@ -15,10 +15,10 @@ Returns ``{"regs": {...}, "pc": int, "mem": {base: bytes}, "exception": None
 or {"ec", "iss", "far"}, "insns": int}`` with register keys x0..x30, sp (the
 current stack pointer: SP_EL1 at entry, SP_EL0 after MSR SPSel, #0), nzcv
 (bits 31:28), v0..v31 (128-bit ints), fpcr, fpsr.  PSTATE at entry: EL1h,
-DAIF masked (its reset value).  ``fp=True`` enables the FP/AdvSIMD
-instructions (``Cpu.fp_enabled``; a test switch while they are incomplete:
-without it they are UNDEFINED, as ID_AA64PFR0_EL1 says) with CPACR_EL1.FPEN
-= 0b11 (not trapped).  Differential tests and
+DAIF masked (its reset value), CPACR_EL1.FPEN = 0b11 (FP/AdvSIMD not
+trapped).  ``fp=False`` turns the FP/AdvSIMD instructions off
+(``Cpu.fp_enabled``: they are UNDEFINED) and leaves CPACR_EL1 at reset.
+Differential tests and
 tools depend on this contract: keep it stable.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .translator.engine import create_engine, ENGINES
 from .runloop import run_engine
 
 
-def _make_cpu(code: bytes, regs: dict, mem: dict, base: int, fp: bool = False) -> Cpu:
+def _make_cpu(code: bytes, regs: dict, mem: dict, base: int, fp: bool = True) -> Cpu:
     pm = PhysMemory()
     pm.add_ram(base, len(code), bytes(code))
     for addr, data in mem.items():
@@ -82,7 +82,7 @@ def _result(cpu: Cpu, mem: dict, exception, insns: int) -> dict:
 
 
 def run_snippet(code: bytes, *, engine: str = "interp", regs: dict = {}, mem: dict = {},
-                base: int = 0x40000000, max_insns: int = 10000, fp: bool = False) -> dict:
+                base: int = 0x40000000, max_insns: int = 10000, fp: bool = True) -> dict:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
     cpu = _make_cpu(code, regs, mem, base, fp)

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 3          # bump when the meaning of a format below changes
+ABI_VERSION = 5          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -45,6 +45,8 @@ OFF_PENDING = offset_of("pending")
 OFF_CTX = offset_of("ctx")
 OFF_JC_PTR = offset_of("jc_ptr")
 OFF_HELPER_RET = offset_of("helper_ret")
+OFF_FPCR = offset_of("fpcr")
+OFF_FPSR = offset_of("fpsr")
 OFF_TLB = offset_of("tlb")
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
@@ -82,7 +84,19 @@ def clear_host_request(state) -> None:
 # ---- the runtime entry: a64_helper(s, info, a, b, c, pc) -> ptr --------------
 HELPER_SYMBOL = "a64_helper"
 # kinds (info bits 7:0)
-HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR = range(5)
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, HELPER_FP = range(6)
+# HELPER_FP: a floating-point operation (the translator's fpops registry; its
+# id is info bits 23:8, see pack_fp_info): reads FPCR, ORs flags into FPSR,
+# puts its result in helper_ret; it never raises and touches nothing else.
+
+
+def pack_fp_info(op_id: int) -> int:
+    """The ``info`` word of a HELPER_FP call (operation id in bits 23:8)."""
+    return HELPER_FP | op_id << 8
+
+
+def unpack_fp_id(info: int) -> int:
+    return info >> 8 & 0xFFFF
 
 # Helper ids are positions in runtime.helpers.HELPERS (the one registry).
 HELPER_NAMES = tuple(_helpers.HELPERS)
@@ -143,15 +157,18 @@ class Ctx(NamedTuple):
     asid: int = 0          # the current ASID when stage 1 of the EL1&0 regime is on
     vmid: int = 0          # the current VMID when stage 2 is on
     fp: int = 0            # what FP/AdvSIMD instructions do here: FP_* below (Cpu.fp_access)
+    fp_host: bool = False  # FPCR.RMode = round to nearest and FPCR.FZ = 0: the JIT may use host FP
 
 
 def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, stage2: bool = False,
-             asid: int = 0, vmid: int = 0, fp: int = 0) -> int:
+             asid: int = 0, vmid: int = 0, fp: int = 0, fp_host: bool = False) -> int:
     """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 stage 1 on,
-    6 stage 2 on, 22:7 ASID, 30:23 VMID, 33:31 FP/AdvSIMD access (FP_*).  (Translations are keyed by the virtual PC and
-    this: code at the same VA in another address space is another translation.)"""
+    6 stage 2 on, 22:7 ASID, 30:23 VMID, 33:31 FP/AdvSIMD access (FP_*), 34 FPCR allows host
+    FP (round to nearest, no flush to zero: MSR FPCR ends its block).  (Translations are keyed
+    by the virtual PC and this: code at the same VA in another address space is another
+    translation.)"""
     return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
-            | asid << 7 | vmid << 23 | fp << 31)
+            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34)
 
 
 # Ctx.fp: what an FP/AdvSIMD instruction does at the current EL (AArch64.CheckFPAdvSIMDEnabled,
@@ -166,7 +183,7 @@ FP_TRAP_EL2_TGE = 4     # CPACR_EL1.FPEN with HCR_EL2.TGE: routed to EL2 as Unca
 @functools.lru_cache(maxsize=256)           # a handful of contexts, unpacked once per block lifted
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
-               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7)
+               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7, bool(ctx >> 34 & 1))
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------

@@ -41,11 +41,11 @@ class Cpu:
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
         self.halted = False          # WFI: waiting for an interrupt
-        # FP/AdvSIMD instructions execute only when this is set (a test switch
-        # while FP/AdvSIMD is incomplete: ID_AA64PFR0_EL1 says FP and AdvSIMD
-        # are not implemented, so they are UNDEFINED for the guest).  Part of
-        # the translation context (abi.Ctx.fp): set it before an engine runs.
-        self.fp_enabled = False
+        # FP/AdvSIMD and crypto instructions execute (ID_AA64PFR0_EL1 and
+        # ID_AA64ISAR0_EL1 advertise them).  A test switch: False makes every one
+        # of them UNDEFINED, as on a CPU without FP (which no board builds).
+        # Part of the translation context (abi.Ctx.fp): set it before an engine runs.
+        self.fp_enabled = True
         # Physical interrupt lines (driven by the interrupt controller: the board)
         # and "something that decides interrupt delivery may have changed" (set
         # by every runtime helper and line change; cleared by a check that finds
@@ -182,7 +182,8 @@ class Cpu:
         _, s1, s2, asid, vmid = self.mmu.context(s.el)
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
-                            mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access())
+                            mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access(),
+                            fp_host=not s.fpcr & (3 << 22 | 1 << 24))
 
     def fp_access(self) -> int:
         """What an FP/AdvSIMD instruction does at the current EL (``abi.FP_*``):

@@ -197,9 +197,9 @@ NUM_BRPS = 6                     # breakpoints  DBGB{V,C}R0..5_EL1
 NUM_WRPS = 4                     # watchpoints  DBGW{V,C}R0..3_EL1
 NUM_CTX_CMPS = 2                 # context-aware breakpoints (the highest two: 4, 5)
 
-ID_AA64PFR0_VALUE = 0x1100_0000_01FF_0111  # EL0/1/2 AArch64-only, EL3 none, FP=AdvSIMD=0xF, GIC=1, CSV2=CSV3=1
+ID_AA64PFR0_VALUE = 0x1100_0000_0100_0111  # EL0/1/2 AArch64-only, EL3 none, FP=AdvSIMD=0 (present), GIC=1, CSV2=CSV3=1
 ID_AA64PFR1_VALUE = 0
-ID_AA64ISAR0_VALUE = 0x0000_0000_0001_0000  # CRC32 only
+ID_AA64ISAR0_VALUE = 0x0000_0000_0001_1120  # AES=2 (with PMULL), SHA1=1, SHA2=1, CRC32=1 (QEMU's cortex-a57)
 ID_AA64ISAR1_VALUE = 0
 ID_AA64MMFR0_VALUE = 0x0000_0000_0000_1124  # PARange=4 (44 bit), ASID 16 bit, BigEnd=1, SNSMem=1, 4K+64K
 ID_AA64MMFR1_VALUE = 0                      # VH=0 (nVHE), 8-bit VMID, no PAN/LOR/HAFDBS
@@ -621,7 +621,7 @@ _ID_SPACE: dict[tuple[int, int], tuple[str, int, str]] = {
     (3, 6): ("ID_MMFR5_EL1", 0, "AArch32 feature register (v8.6): RAZ"),
     # AArch64 feature registers
     (4, 0): ("ID_AA64PFR0_EL1", ID_AA64PFR0_VALUE,
-             "EL0-2 AArch64 only, no EL3, FP/AdvSIMD absent (0xF), GIC sysregs, CSV2=CSV3=1 (platform.md)"),
+             "EL0-2 AArch64 only, no EL3, FP and AdvSIMD, GIC sysregs, CSV2=CSV3=1 (platform.md)"),
     (4, 1): ("ID_AA64PFR1_EL1", ID_AA64PFR1_VALUE, "no BTI/SSBS/MTE/SME (platform.md)"),
     (4, 2): ("ID_AA64PFR2_EL1", 0, "later-architecture feature register: RAZ"),
     (4, 4): ("ID_AA64ZFR0_EL1", 0, "SVE feature register: RAZ (no SVE)"),
@@ -633,7 +633,7 @@ _ID_SPACE: dict[tuple[int, int], tuple[str, int, str]] = {
     (5, 2): ("ID_AA64DFR2_EL1", 0, "later-architecture debug feature register: RAZ"),
     (5, 4): ("ID_AA64AFR0_EL1", 0, "auxiliary feature register: RAZ"),
     (5, 5): ("ID_AA64AFR1_EL1", 0, "auxiliary feature register: RAZ"),
-    (6, 0): ("ID_AA64ISAR0_EL1", ID_AA64ISAR0_VALUE, "CRC32 only (platform.md)"),
+    (6, 0): ("ID_AA64ISAR0_EL1", ID_AA64ISAR0_VALUE, "AES+PMULL, SHA1, SHA2, CRC32 (platform.md)"),
     (6, 1): ("ID_AA64ISAR1_EL1", ID_AA64ISAR1_VALUE, "no PAuth/LRCPC/JSCVT/FCMA/DPB (platform.md)"),
     (6, 2): ("ID_AA64ISAR2_EL1", 0, "v8.7+ ISA feature register: RAZ"),
     (6, 3): ("ID_AA64ISAR3_EL1", 0, "later-architecture ISA feature register: RAZ"),
@@ -793,7 +793,7 @@ def self_check() -> None:
     assert f"ICH_LR{GIC_NUM_LRS}_EL2" not in BY_NAME
     assert ((vtr >> 26) & 7) + 1 == GIC_PREBITS and ((vtr >> 29) & 7) + 1 == GIC_PRIBITS
     assert ((BY_NAME["ICC_CTLR_EL1"].reset >> 8) & 7) + 1 == GIC_PRIBITS
-    assert BY_NAME["ID_AA64PFR0_EL1"].reset == 0x1100000001FF0111
+    assert BY_NAME["ID_AA64PFR0_EL1"].reset == 0x1100000001000111
     assert (BY_NAME["ID_AA64PFR0_EL1"].reset >> 24) & 0xF == 1, "GIC sysreg interface advertised"
     assert (BY_NAME["ID_AA64MMFR1_EL1"].reset >> 8) & 0xF == 0, "VH = 0"
     clidr = BY_NAME["CLIDR_EL1"].reset

@@ -208,6 +208,12 @@ def _sp_el0_check(cpu):
         raise undefined()
 
 
+# FPCR: AHP DN FZ RMode (26:22), Stride (21:20), Len (18:16).  The trap
+# enables (15, 12:8) are RAZ/WI (exceptions are not trapped, as on the A57);
+# FZ16 (19) is ARMv8.2.
+FPCR_WRITABLE = 0x07F70000
+
+
 def _fp_check(cpu):
     """MRS/MSR FPCR/FPSR: the FP/AdvSIMD access check (CPACR_EL1.FPEN,
     CPTR_EL2.TFP: AArch64.SystemAccessTrap with EC 0x07, or 0x00 to EL2 under
@@ -292,7 +298,7 @@ _SPECIAL_WRITE = {
     "NZCV": lambda cpu, v: cpu.set_nzcv(v),
     "DAIF": lambda cpu, v: setattr(cpu.state, "daif", v & 0x3C0),
     "SPSel": lambda cpu, v: cpu.set_pstate_el(cpu.state.el, v & 1),
-    "FPCR": lambda cpu, v: _fp_check(cpu) or setattr(cpu.state, "fpcr", v & 0x07FF9F00),
+    "FPCR": lambda cpu, v: _fp_check(cpu) or setattr(cpu.state, "fpcr", v & FPCR_WRITABLE),
     "FPSR": lambda cpu, v: _fp_check(cpu) or setattr(cpu.state, "fpsr", v & 0xF800009F),
     "SP_EL0": _sp_el0_write,
     "SP_EL1": lambda cpu, v: cpu.set_sp_el(1, v),

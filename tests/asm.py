@@ -16,7 +16,7 @@ OBJCOPY = shutil.which("aarch64-linux-gnu-objcopy")
 
 
 @functools.lru_cache(maxsize=None)
-def asm(source: str, march: str = "armv8-a+crc") -> bytes:
+def asm(source: str, march: str = "armv8-a+crc+crypto") -> bytes:
     """Assemble ``source`` (instructions separated by newlines or ';') to raw bytes."""
     if AS is None or OBJCOPY is None:
         raise RuntimeError("aarch64-linux-gnu-as is not installed: run tests/bootstrap.sh "

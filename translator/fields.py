@@ -76,3 +76,20 @@ def _crc_table(poly_reflected: int) -> list[int]:
 
 CRC32_TABLE = _crc_table(0xEDB88320)      # 0x04C11DB7 bit-reversed
 CRC32C_TABLE = _crc_table(0x82F63B78)     # 0x1EDC6F41 bit-reversed
+
+#: Constant tables semantics index with ``e.lookup(name, idx)``: 256 entries of
+#: 32-bit values each (generated code holds them as module constants).
+TABLES: dict[str, tuple] = {}
+
+
+def register_table(name: str, values) -> None:
+    values = tuple(values)
+    if len(values) != 256 or any(not 0 <= v < 1 << 32 for v in values):
+        raise ValueError(f"table {name}: 256 32-bit entries expected")
+    if name in TABLES and TABLES[name] != values:
+        raise ValueError(f"two tables named {name}")
+    TABLES[name] = values
+
+
+register_table("crc32", CRC32_TABLE)
+register_table("crc32c", CRC32C_TABLE)

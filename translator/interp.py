@@ -14,7 +14,8 @@ from ..runtime.helpers import HELPERS
 from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT, fp_access_exception
 from .decode import decode
 from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
-from .fields import MASK, CRC32_TABLE, CRC32C_TABLE
+from .fields import MASK, CRC32_TABLE, CRC32C_TABLE, TABLES
+from .fpops import FP_OPS, FP_RESULT_BITS
 from .semantics import lookup
 from .semantics.ops import Emitter
 
@@ -63,6 +64,37 @@ class InterpEmitter(Emitter):
         a = self.cpu.fp_access()
         if a != FP_OK:
             raise fp_access_exception(a)
+
+    def lookup(self, table, idx):
+        return TABLES[table][idx & 0xFF]
+
+    # floating point
+    def fp(self, name, a, b=0, c=0):
+        s = self.s
+        r, flags = FP_OPS[name](s.fpcr, a, b, c)
+        if flags:
+            s.fpsr |= flags
+        return r
+
+    def fp_lanes(self, name, esize, bits, a, b=0, c=0):
+        s = self.s
+        fn = FP_OPS[name]
+        m = M[esize]
+        compare = FP_RESULT_BITS[name] == 1
+        fpcr = s.fpcr
+        r = flags = 0
+        for sh in range(0, bits, esize):
+            x, fl = fn(fpcr, a >> sh & m, b >> sh & m, c >> sh & m)
+            if compare and x:
+                x = m
+            r |= x << sh
+            flags |= fl
+        if flags:
+            s.fpsr |= flags
+        return r
+
+    def fpsr_or(self, v):
+        self.s.fpsr |= v
 
     # flags
     def nzcv(self):

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 from a64jit.snippet import run_snippet
 from tests.asm import asm
-from tests.differential.progs import random_program, random_state, random_word
+from tests.differential.progs import FP_ROWS, random_program, random_state, random_word
 
 DATA = 0x10000000
 
@@ -33,12 +33,13 @@ def check(code, **kw):
 
 
 def run_random(seed: int, programs: int, length: int, max_insns: int = 200):
+    """Random programs mixing integer and SIMD&FP rows (FP/AdvSIMD enabled)."""
     rng = random.Random(seed)
     total = 0
     for _ in range(programs):
-        code = random_program(rng, length)
-        regs, mem = random_state(rng)
-        r = check(code, regs=regs, mem=mem, max_insns=max_insns)
+        code = random_program(rng, length, fp=True)
+        regs, mem = random_state(rng, fp=True)
+        r = check(code, regs=regs, mem=mem, max_insns=max_insns, fp=True)
         total += r["insns"] + (1 if r["exception"] else 0)
     return total
 
@@ -65,9 +66,9 @@ def test_one_million_random_instructions():
 @given(seed=st.integers(0, 2**32 - 1), length=st.integers(1, 40), budget=st.integers(1, 120))
 def test_property_random_programs_and_budgets(seed, length, budget):
     rng = random.Random(seed)
-    code = random_program(rng, length)
-    regs, mem = random_state(rng)
-    check(code, regs=regs, mem=mem, max_insns=budget)
+    code = random_program(rng, length, fp=True)
+    regs, mem = random_state(rng, fp=True)
+    check(code, regs=regs, mem=mem, max_insns=budget, fp=True)
 
 
 @pytest.mark.parametrize("budget", [0, 1, 2, 3, 5, 7, 31, 32, 33, 100, 1001])
@@ -132,6 +133,10 @@ def test_single_random_words(seed):
         code = random_word(rng).to_bytes(4, "little")
         regs, mem = random_state(rng)
         check(code, regs=regs, mem=mem)
+    for _ in range(150):
+        code = random_word(rng, FP_ROWS).to_bytes(4, "little")
+        regs, mem = random_state(rng, fp=True)
+        check(code, regs=regs, mem=mem, fp=True)
 
 
 def test_hot_tier_recompiles_and_agrees(monkeypatch):

@@ -27,8 +27,9 @@ Initial state
   C = I = 0, and the ARMv8.0 RES1 bits 20/28/29 missing); the oracle writes
   0x30d50820: RES1 bits set, SA = SA0 = 0 as the run_snippet contract says
   (QEMU never checks SP alignment anyway), M = A = C = I = 0.
-  CPACR_EL1 = 0, yet Unicorn does not trap FP/SIMD at EL1 (it never rebuilds
-  its FP-enable state from CPACR at reset); left as is.  SCR_EL3 = 0 at
+  CPACR_EL1 = 0 at reset (yet Unicorn does not trap FP/SIMD at EL1: it never
+  rebuilds its FP-enable state from CPACR at reset); the oracle writes
+  FPEN = 0b11 (0x300000) as the run_snippet contract says.  SCR_EL3 = 0 at
   reset, i.e. HCE = 0, which makes HVC UNDEFINED at EL1; the oracle sets
   SCR_EL3.HCE (reads back 0x130) so HVC raises EC 0x16 as the contract
   wants.  SMC is not trapped (SMD = 0) and raises EC 0x17 (EL3 exists).
@@ -256,7 +257,7 @@ _SCTLR_EL1_VALUE = 0x30D50820
 INITIAL_SYSREGS: dict[str, tuple[tuple[int, int, int, int, int], int]] = {
     "SCTLR_EL1": (_SCTLR_EL1, _SCTLR_EL1_VALUE),
     "SCR_EL3": (_SCR_EL3, 0x130),
-    "CPACR_EL1": ((3, 0, 1, 0, 2), 0),
+    "CPACR_EL1": ((3, 0, 1, 0, 2), 3 << 20),
     "MIDR_EL1": ((3, 0, 0, 0, 0), 0x410FD083),
     "MPIDR_EL1": ((3, 0, 0, 0, 5), 0x80000000),
     "REVIDR_EL1": ((3, 0, 0, 0, 6), 0),
@@ -346,6 +347,7 @@ class UnicornOracle:
         uc.ctl_set_cpu_model(CPU_MODEL)
         uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         uc.cpr_write(*_SCTLR_EL1, _SCTLR_EL1_VALUE)
+        uc.cpr_write(3, 0, 1, 0, 2, 3 << 20)                 # CPACR_EL1.FPEN = 0b11
         uc.cpr_write(*_SCR_EL3, uc.cpr_read(*_SCR_EL3) | _SCR_HCE)
         # Everything a call may clobber in the CPU (GPRs, PSTATE, sysregs,
         # exclusive monitor) comes back from this snapshot.

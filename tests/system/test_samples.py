@@ -16,7 +16,7 @@ BOOT = os.path.join(ROOT, "samples", "boot")
 QEMU = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-m", "512",
         "-nographic", "-kernel"]
 #: samples small enough for the interpreter (bench_small is bench at 4 rounds)
-SMALL = ["hello", "els", "mmu", "timer", "uart_irq", "vgic", "rtc", "bench_small"]
+SMALL = ["hello", "els", "mmu", "timer", "uart_irq", "vgic", "rtc", "bench_small", "fpu"]
 #: the long ones (about 300 million instructions): the JIT only
 LONG = ["bench", "demo"]
 

@@ -55,11 +55,12 @@ def test_undefined_unless_fp_enabled(row):
         assert r["insns"] == 0 and r["mem"][DATA] == PATTERN
 
 
-def test_fp_off_is_the_default_and_id_register_says_absent():
+def test_fp_is_on_by_default_and_the_id_registers_say_so():
     r = run_snippet(asm("fmov d0, x1"), engine=ENGINE[0], regs={"x1": 5})
-    assert r["exception"]["ec"] == 0 and r["regs"]["v0"] == 0
-    r = run("mrs x0, id_aa64pfr0_el1", fp=True)
-    assert r["regs"]["x0"] >> 16 & 0xFF == 0xFF             # FP = AdvSIMD = 0xF: not implemented (for now)
+    assert r["exception"] is None and r["regs"]["v0"] == 5
+    r = run("mrs x0, id_aa64pfr0_el1; mrs x1, id_aa64isar0_el1")
+    assert r["regs"]["x0"] >> 16 & 0xFF == 0                # FP = AdvSIMD = 0: implemented
+    assert r["regs"]["x1"] == 0x11120                        # AES (+PMULL), SHA1, SHA2, CRC32, as QEMU's A57
 
 
 # ---- loads and stores -------------------------------------------------------------
@@ -390,11 +391,11 @@ def test_cpacr_written_at_run_time_is_seen_by_the_next_instruction():
 def test_fpcr_fpsr_accesses_are_checked_too():
     # MRS/MSR FPCR/FPSR: the same access check as the instructions.
     for src in ("mrs x3, fpcr", "msr fpsr, x1"):
-        r = run_snippet(asm(src), engine=ENGINE[0], regs={"x1": 0x8000009F, "x3": 7})
+        r = run_snippet(asm(src), engine=ENGINE[0], regs={"x1": 0x8000009F, "x3": 7}, fp=False)
         assert r["exception"] == {"ec": 0, "iss": 0, "far": None} and r["regs"]["x3"] == 7 and r["regs"]["fpsr"] == 0
         cpu, exc = run_trap(src, fpen=0, regs={"x1": 1})
         assert _trap(exc) == (0x07, TRAP_ISS, 1)
         cpu, exc = run_trap(src, cptr=CPTR_RES1 | TFP, regs={"x1": 1})
         assert _trap(exc) == (0x07, TRAP_ISS, 2)
     r = run("msr fpcr, x1; mrs x2, fpcr; msr fpsr, x1; mrs x3, fpsr", regs={"x1": M64})
-    assert r["regs"]["x2"] == 0x07FF9F00 and r["regs"]["x3"] == 0xF800009F
+    assert r["regs"]["x2"] == 0x07F70000 and r["regs"]["x3"] == 0xF800009F      # FPCR trap enables: RAZ/WI

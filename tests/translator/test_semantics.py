@@ -212,8 +212,8 @@ def test_system_registers_and_pstate():
     g = r["regs"]
     assert g["x0"] == 4 and g["x1"] == 1 and g["x2"] == 0x3C0 and g["x3"] == 0x280
     assert r["regs"]["nzcv"] == 0x90000000
-    assert g["x5"] == 0x411FD070 and g["x7"] == 0xDEADBEEF and g["x8"] == 0x10000
-    assert g["x9"] == 0x80000000 and g["x10"] == 0x8444C004 and g["x11"] == 0x1100000001FF0111
+    assert g["x5"] == 0x411FD070 and g["x7"] == 0xDEADBEEF and g["x8"] == 0x11120
+    assert g["x9"] == 0x80000000 and g["x10"] == 0x8444C004 and g["x11"] == 0x1100000001000111
 
 
 def test_spsel_banks_the_stack_pointer():

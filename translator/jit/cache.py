@@ -19,6 +19,10 @@ import os
 import threading
 
 from ...runtime.abi import ABI_KEY
+from ..fpops import FP_NAMES
+
+# Generated code names FP operations by position (translator/fpops.py).
+FP_KEY = ",".join(FP_NAMES)
 
 TRANSLATOR_VERSION = 2       # bump when the lifter changes what IR text means
 
@@ -26,7 +30,7 @@ TRANSLATOR_VERSION = 2       # bump when the lifter changes what IR text means
 def module_key(text: str, opt: int, llvm_identity: str) -> str:
     """The identity of a module's object code (disk cache key, and the key
     of the linked modules kept in this process)."""
-    return hashlib.sha256(f"{llvm_identity}|t{TRANSLATOR_VERSION}|{ABI_KEY}|opt{opt}\n{text}"
+    return hashlib.sha256(f"{llvm_identity}|t{TRANSLATOR_VERSION}|{ABI_KEY}|{FP_KEY}|opt{opt}\n{text}"
                           .encode()).hexdigest()
 
 

@@ -28,12 +28,13 @@ from ...runtime import abi
 from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
                             PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
-                            HELPER_MEM_WRITE_PAIR, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
+                            HELPER_MEM_WRITE_PAIR, HELPER_FP, unpack_fp_id, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException
 from ...runtime.memory import RamRegion
 from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
+from ..fpops import FP_FNS
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
@@ -71,6 +72,7 @@ class Stats:
         self.exits = 0                  # returns from native code to the run loop
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
         self.tail_insns = 0             # instructions run by the interpreter to end a budget exactly
+        self.fp_slow = 0                # FP operations generated code handed to the exact softfloat
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -335,8 +337,15 @@ class JitEngine(Engine):
         finds its value), or 0 when the instruction at ``pc`` raised an
         exception (then PC and the count are set so that the block can
         simply return EXIT_EXCEPTION)."""
-        cpu = self.cpu
         s = self.state
+        if info & 0xFF == HELPER_FP:                  # pure: no exception, no other state
+            r, flags = FP_FNS[unpack_fp_id(info)](s.fpcr, a, b, c)
+            s.helper_ret = r
+            if flags:
+                s.fpsr |= flags
+            self.stats.fp_slow += 1
+            return self.helper_ret_addr
+        cpu = self.cpu
         kind, arg, acc, isv, index = unpack_info(info)
         try:
             if kind == HELPER_CALL:

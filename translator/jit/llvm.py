@@ -46,12 +46,20 @@ class LlvmJit:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         self._target = llvm.Target.from_default_triple()
+        self.cpu_name = llvm.get_host_cpu_name()
+        try:
+            self.cpu_features = llvm.get_host_cpu_features().flatten()
+        except RuntimeError:                 # LLVM cannot tell on this host: the generic CPU
+            self.cpu_name, self.cpu_features = "", ""
         self.triple = llvm.get_process_triple()
         self._tms: dict[int, object] = {}
         self._lock = threading.RLock()
         self.layout = str(self.target_machine(0).target_data)
         self.lljit = llvm.create_lljit_compiler(self.target_machine(0))
-        self.identity = f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}"
+        # The host CPU and its features (FMA, AVX2...) are given to LLVM, so the
+        # code (and the cache key) depends on them.
+        self.identity = (f"{llvmlite.__version__}|{llvm.llvm_version_info}|{self.triple}|"
+                         f"{self.cpu_name}|{self.cpu_features}")
         self._pool = None                  # hot-tier compile thread, started on first use
         self._tls = threading.local()
         self._nlib = 0
@@ -63,8 +71,8 @@ class LlvmJit:
         with self._lock:
             tm = self._tms.get(opt)
             if tm is None:
-                tm = self._tms[opt] = self._target.create_target_machine(opt=opt, reloc="pic",
-                                                                         codemodel="small")
+                tm = self._tms[opt] = self._target.create_target_machine(
+                    cpu=self.cpu_name, features=self.cpu_features, opt=opt, reloc="pic", codemodel="small")
             return tm
 
     # -- compiling ------------------------------------------------------------

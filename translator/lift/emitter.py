@@ -29,7 +29,7 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from ...runtime.abi import (OFF_X, OFF_V, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
@@ -37,10 +37,13 @@ from ...runtime.abi import (OFF_X, OFF_V, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HEL
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
 from ..semantics.ops import Emitter
-from ..fields import MASK, CRC32_TABLE, CRC32C_TABLE
+from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
+from ..fpops import FP_IDS, FP_RESULT_BITS
+from ..softfloat import IXC
 
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
+VKEY = 64                 # register-cache key of V0 (keys 0-31: X0-X30 and SP; VKEY + n: Vn)
 _TLB_SHIFT = TLB_ENTRY_SIZE.bit_length() - 1
 assert TLB_ENTRY_SIZE == 1 << _TLB_SHIFT
 
@@ -69,12 +72,19 @@ def _c(x, bits):
 
 _PAGE_MASK_S = _c(PAGE_MASK, 64)
 
-CRC_GLOBALS = {"crc32": CRC32_TABLE, "crc32c": CRC32C_TABLE}
+CRC_GLOBALS = TABLES            # constant tables (fields.TABLES), emitted as module globals when used
 
 
 _FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
          "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
          "shl": lambda a, b: a << b, "lshr": lambda a, b: a >> b}
+
+
+# fpops names the JIT computes with host floating point when it can: (LLVM op, N, operands)
+_FP_FAST = {f"{name}{N}": (op, N, 2) for N in (32, 64)
+            for name, op in (("add", "fadd"), ("sub", "fsub"), ("mul", "fmul"), ("div", "fdiv"))}
+_FP_FAST.update({f"sqrt{N}": ("sqrt", N, 1) for N in (32, 64)})
+_FP_FAST.update({f"muladd{N}": ("fma", N, 3) for N in (32, 64)})
 
 
 class LlvmEmitter(Emitter):
@@ -99,7 +109,7 @@ class LlvmEmitter(Emitter):
         self.succ: list[int] = []                # statically known successor PCs
         self.raised = False                      # ended by a static exception
         self.label = f"B{base}"                  # block.py opens the body with this label
-        self.fp: dict = {}                       # state field offset -> its pointer in this basic block
+        self.fptr: dict = {}                       # state field offset -> its pointer in this basic block
         self.cache: dict = {}        # register n -> V64; "n"/"z"/"c"/"v" -> i1 value
         self.dirty: dict = {}        # keys of ``cache`` not yet written back (a dict: ordered)
         self.align_all = ctx.align_all
@@ -117,18 +127,18 @@ class LlvmEmitter(Emitter):
     def start_label(self, lab: str):
         self.lines.append(f"{lab}:")
         self.label = lab
-        self.fp = {}
+        self.fptr = {}
 
     def ptr(self, off: int) -> str:
         """Pointer to a state field: a getelementptr in the current basic
         block (FastISel folds it into the access's addressing mode)."""
         if off == 0:
             return "%s"
-        p = self.fp.get(off)
+        p = self.fptr.get(off)
         if p is None:
             n = self.tmp
             self.tmp = n + 1
-            p = self.fp[off] = f"%{n}"
+            p = self.fptr[off] = f"%{n}"
             self.lines.append(f"  {p} = getelementptr i8, ptr %s, i64 {off}")
         return p
 
@@ -164,10 +174,13 @@ class LlvmEmitter(Emitter):
         if self.dirty:
             cache = self.cache
             for key in self.dirty:
-                if key.__class__ is int:
+                if key.__class__ is not int:
+                    self.st(OFF_FLAGS[key], cache[key], 1)
+                elif key < VKEY:
                     self.st(OFF_X + 8 * key, cache[key], 64)
                 else:
-                    self.st(OFF_FLAGS[key], cache[key], 1)
+                    p = self.ptr(OFF_V + 16 * (key - VKEY))
+                    self.lines.append(f"  store i128 {_c(cache[key], 128)}, ptr {p}, align 8")
             self.dirty.clear()
 
     # -- registers ------------------------------------------------------------
@@ -190,21 +203,20 @@ class LlvmEmitter(Emitter):
         self.cache[n] = self.zext(v, bits, 64) if bits != 64 else v
         self.dirty[n] = True
 
-    # -- SIMD&FP registers: not cached, a load/store each (stores in program
-    # order, like the flushes: an exit leaves them exact) ---------------------
+    # -- SIMD&FP registers: cached like the general registers (key VKEY + n,
+    # the whole 128-bit value), written back at sync points ----------------------
     def rv(self, n, bits=128):
-        if bits == 128:
+        key = VKEY + n
+        v = self.cache.get(key)
+        if v is None:
             p = self.ptr(OFF_V + 16 * n)
-            return self.op(f"load i128, ptr {p}, align 8", 128)
-        return self.ld(OFF_V + 16 * n, bits)          # the low bytes (little-endian)
+            v = self.cache[key] = self.op(f"load i128, ptr {p}, align 8", 128)
+        return v if bits == 128 else self.trunc(v, 128, bits)
 
     def wv(self, n, v, bits=128):
-        if bits == 128:
-            p = self.ptr(OFF_V + 16 * n)
-            self.emit(f"store i128 {_c(v, 128)}, ptr {p}, align 8")
-            return
-        self.st(OFF_V + 16 * n, self.zext(v, bits, 64), 64)
-        self.st(OFF_V + 16 * n + 8, 0, 64)
+        key = VKEY + n
+        self.cache[key] = self.zext(v, bits, 128) if bits != 128 else v
+        self.dirty[key] = True
 
     def check_fp(self):
         a = self.ctx.fp                              # static: Cpu.fp_access() when the block was made
@@ -214,6 +226,150 @@ class LlvmEmitter(Emitter):
             self.start_label(self.new_label("dead"))
             self.ended = True
             self.raised = True
+
+    # -- floating point ----------------------------------------------------------
+    def fpsr_or(self, v):
+        if v.__class__ is int and v == 0:
+            return
+        old = self.ld(OFF_FPSR, 32)
+        self.st(OFF_FPSR, self.or_(old, v, 32), 32)
+
+    def _fp_slow(self, name, args):
+        """The exact operation in the runtime (HELPER_FP: no state but FPCR/FPSR
+        is touched, so nothing is flushed or synced and the register cache
+        stays valid)."""
+        a, b, c = (self.zext(x, x.bits, 64) if x.__class__ is V and x.bits < 64 else x for x in args)
+        self._call_helper(pack_fp_info(FP_IDS[name]), a, b, c)
+        r = self.ld(OFF_HELPER_RET, 64)
+        bits = FP_RESULT_BITS[name]
+        return r if bits == 64 else self.trunc(r, 64, bits)
+
+    def fp(self, name, a, b=0, c=0):
+        fast = _FP_FAST.get(name) if self.ctx.fp_host else None
+        if fast is None or any(x.__class__ is not V for x in (a, b, c)[:fast[2]]):
+            return self._fp_slow(name, (a, b, c))
+        return self._fp_host(name, fast, (a, b, c)[:fast[2]], 1, fast[1])
+
+    def fp_lanes(self, name, esize, bits, a, b=0, c=0):
+        lanes = bits // esize
+        fast = _FP_FAST.get(name) if self.ctx.fp_host else None
+        if fast is not None and lanes > 1 and all(x.__class__ is V for x in (a, b, c)[:fast[2]]):
+            return self._fp_host(name, fast, (a, b, c)[:fast[2]], lanes, bits)
+        return self._fp_per_lane(name, esize, bits, (a, b, c))
+
+    def _fp_per_lane(self, name, esize, bits, args, slow=False):
+        rbits = FP_RESULT_BITS[name]
+        acc = 0
+        for i in range(bits // esize):
+            lane = [self.trunc(self.lshr(x, i * esize, bits) if i else x, bits, esize) if esize < bits else x
+                    for x in args]
+            r = self._fp_slow(name, lane) if slow else self.fp(name, *lane)
+            if rbits == 1:                            # a compare: the lane becomes all ones or zero
+                r = self.sext(r, 1, esize)
+            r = self.zext(r, esize, bits) if esize < bits else r
+            acc = self.or_(acc, self.shl(r, i * esize, bits) if i else r, bits)
+        return acc
+
+    def _fp_host(self, name, fast, args, L, bits):
+        """Host floating point (scalar, or L lanes as an LLVM vector) where it
+        gives the pseudocode's bits and flags.  Statically (the translation
+        context's ``fp_host``): FPCR.RMode is round to nearest and FPCR.FZ is
+        0, so the host's IEEE arithmetic rounds as FPRound does and handles
+        denormal operands as FPUnpack does, and FPCR.DN and AHP cannot matter.
+        At run time, every lane's result must be normal (and for the
+        operations whose inexact flag comes from an error term, with an
+        exponent that keeps that term representable), or an exact zero: so no
+        NaN, infinity, overflow or underflow is involved.  The inexact flag
+        comes from the exact error of the operation (TwoSum for add/sub; a
+        fused multiply-add for mul/div/sqrt); the fused multiply-add itself
+        takes the host path only once FPSR.IXC is set (the flag is sticky:
+        there is nothing left to detect).  Any lane outside that sends every
+        lane to the exact softfloat (``_fp_slow``); the result is the phi of
+        both paths."""
+        op, N, nargs = fast
+        T = "double" if N == 64 else "float"
+        FT, IT, BT = (T, f"i{N}", "i1") if L == 1 else (f"<{L} x {T}>", f"<{L} x i{N}>", f"<{L} x i1>")
+        sfx = f"f{N}" if L == 1 else f"v{L}f{N}"
+        mant = 52 if N == 64 else 23
+        emax = (1 << (N - 1 - mant)) - 1
+        p = mant + 1
+        fzero = "0.0" if L == 1 else "zeroinitializer"
+
+        def k(x):
+            return str(x) if L == 1 else "<" + ", ".join([f"i{N} {x}"] * L) + ">"
+
+        def t(text):
+            n = f"%{self.tmp}"
+            self.tmp += 1
+            self.lines.append(f"  {n} = {text}")
+            return n
+
+        def normal(x, min_exp):
+            e = t(f"and {IT} {t(f'lshr {IT} {x}, {k(mant)}')}, {k(emax)}")
+            return t(f"icmp ult {IT} {t(f'sub {IT} {e}, {k(min_exp)}')}, {k(emax - min_exp)}")
+
+        def zero(x):
+            return t(f"icmp eq {IT} {t(f'shl {IT} {x}, {k(1)}')}, {k(0)}")
+
+        def both(x, y, how="and"):
+            return t(f"{how} {BT} {x}, {y}")
+
+        ints = [x.n if L == 1 else t(f"bitcast i{bits} {x.n} to {IT}") for x in args]
+        f = [t(f"bitcast {IT} {x} to {FT}") for x in ints]
+        if op == "sqrt":
+            fr = t(f"call {FT} @llvm.sqrt.{sfx}({FT} {f[0]})")
+        elif op == "fma":                             # muladd: args are (addend, a, b)
+            fr = t(f"call {FT} @llvm.fma.{sfx}({FT} {f[1]}, {FT} {f[2]}, {FT} {f[0]})")
+        else:
+            fr = t(f"{op} {FT} {f[0]}, {f[1]}")
+        ri = t(f"bitcast {FT} {fr} to {IT}")
+        guard = 2 * p + 2                             # error terms of mul/div/sqrt stay representable
+        if op in ("fadd", "fsub"):                    # a zero sum of finite operands is exact
+            ok = both(normal(ri, 1), zero(ri), "or")
+        elif op == "fma":                             # exponent >= 2: not tiny before rounding either
+            ok = normal(ri, 2)
+        elif op == "fmul":                            # zero: exact only from a zero operand
+            ok = both(normal(ri, guard), both(zero(ri), both(zero(ints[0]), zero(ints[1]), "or")), "or")
+        else:                                         # div, sqrt: the dividend/operand too
+            ok = both(both(normal(ri, guard), normal(ints[0], guard)), both(zero(ri), zero(ints[0])), "or")
+        if L > 1:
+            ok = t(f"icmp eq i{L} {t(f'bitcast {BT} {ok} to i{L}')}, -1")
+        ok = V(ok, 1)
+        if op == "fma":
+            ok = self.and_(ok, self.cmp("ne", self.and_(self.ld(OFF_FPSR, 32), IXC, 32), 0, 32), 1)
+        fast_l, slow_l, join_l = self.new_label("fpf"), self.new_label("fps"), self.new_label("fpj")
+        self.emit(f"br i1 {ok.n}, label %{fast_l}, label %{slow_l}")
+        self.start_label(fast_l)
+        if op != "fma":
+            if op in ("fadd", "fsub"):
+                # TwoSum (Knuth): err = (a - (r - bb)) + (b' - bb), bb = r - a, b' = +-b
+                fb = t(f"fneg {FT} {f[1]}") if op == "fsub" else f[1]
+                bb = t(f"fsub {FT} {fr}, {f[0]}")
+                t1 = t(f"fsub {FT} {fr}, {bb}")
+                t2 = t(f"fsub {FT} {f[0]}, {t1}")
+                t3 = t(f"fsub {FT} {fb}, {bb}")
+                err = t(f"fadd {FT} {t2}, {t3}")
+            else:
+                nr = t(f"fneg {FT} {fr}")
+                x, y, w = ((f[0], f[1], nr) if op == "fmul" else (nr, f[1], f[0]) if op == "fdiv"
+                           else (nr, fr, f[0]))
+                err = t(f"call {FT} @llvm.fma.{sfx}({FT} {x}, {FT} {y}, {FT} {w})")   # a*b - r, a - r*b, a - r*r
+            inexact = t(f"fcmp une {FT} {err}, {fzero}")
+            if L > 1:
+                inexact = t(f"icmp ne i{L} {t(f'bitcast {BT} {inexact} to i{L}')}, 0")
+            self.fpsr_or(self.shl(self.zext(V(inexact, 1), 1, 32), IXC.bit_length() - 1, 32))
+        rf = ri if L == 1 else t(f"bitcast {IT} {ri} to i{bits}")
+        fast_end = self.label
+        self.emit(f"br label %{join_l}")
+        self.start_label(slow_l)
+        if L == 1:
+            rs = self._fp_slow(name, tuple(args) + (0,) * (3 - len(args)))
+        else:
+            rs = self._fp_per_lane(name, N, bits, tuple(args) + (0,) * (3 - len(args)), slow=True)
+        slow_end = self.label
+        self.emit(f"br label %{join_l}")
+        self.start_label(join_l)
+        return self.op(f"phi i{bits} [ {rf}, %{fast_end} ], [ {_c(rs, bits)}, %{slow_end} ]", bits)
 
     # -- flags ----------------------------------------------------------------
     def _flag(self, k):
@@ -398,6 +554,12 @@ class LlvmEmitter(Emitter):
     def bswap(self, a, bits):
         return self.op(f"call i{bits} @llvm.bswap.i{bits}(i{bits} {_c(a, bits)})", bits)
 
+    def lookup(self, table, idx):
+        self.globals_used.add(table)
+        i = self.zext(self.and_(idx, 0xFF, idx.bits), idx.bits, 64) if idx.__class__ is V else idx & 0xFF
+        p = self.op(f"getelementptr [256 x i32], ptr @{table}, i64 0, i64 {_c(i, 64)}", 64)
+        return self.op(f"load i32, ptr {p.n}, align 4", 32)
+
     def crc32(self, acc, val, nbytes, castagnoli):
         g = "crc32c" if castagnoli else "crc32"
         self.globals_used.add(g)
@@ -499,7 +661,7 @@ class LlvmEmitter(Emitter):
             f"cont{lab}:\n"
             f"  %{k + 7} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 5}, %slow{lab} ]")
         self.label = f"cont{lab}"
-        self.fp = {}
+        self.fptr = {}
         return V(f"%{k + 7}", 64)
 
     def load(self, addr, size, acc=0, isv=None):

@@ -2,7 +2,8 @@
 
 Each encoding-table row has exactly one semantic function here, registered
 with ``@semantics("row_name")`` and grouped by instruction family
-(``dp_imm``, ``dp_reg``, ``branch``, ``system``, ``ldst``, ``fpsimd``).  A semantic
+(``dp_imm``, ``dp_reg``, ``branch``, ``system``, ``ldst``, ``fpsimd``,
+``fp_scalar``, ``simd_int``).  A semantic
 function ``fn(e, f)`` receives an *emitter* ``e`` and the decoded fields ``f``
 and describes the instruction through the emitter's operations (see
 ``translator.semantics.ops.Emitter`` for the list).  Two backends implement the
@@ -42,7 +43,7 @@ def undef(e, f):
 
 
 def _load_families():
-    from . import dp_imm, dp_reg, branch, system, ldst, fpsimd  # noqa: F401  (registration)
+    from . import dp_imm, dp_reg, branch, system, ldst, fpsimd, fp_scalar, simd_ldst, simd_crypto, simd_int, simd_fp, simd_elem  # noqa: F401  (registration)
 
 
 _load_families()

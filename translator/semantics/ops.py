@@ -47,6 +47,23 @@ class Emitter(ABC):
         context).  Called by every FP/AdvSIMD instruction after its
         decode-time checks, before anything else."""
 
+    # -- floating point --------------------------------------------------------
+    @abstractmethod
+    def fp(self, name: str, a, b=0, c=0):
+        """The floating-point operation ``name`` of translator.fpops on bit
+        patterns (its name fixes sizes, rounding, signedness): reads FPCR,
+        ORs the exception flags it raises into FPSR, returns its result
+        (``fpops.FP_RESULT_BITS[name]`` bits).  Exact (the ARM pseudocode)
+        in both backends."""
+    @abstractmethod
+    def fp_lanes(self, name: str, esize: int, bits: int, a, b=0, c=0):
+        """The FP operation ``name`` (of ``esize``-bit operands) on each lane of
+        ``bits``-wide vectors (lane i of the result from lane i of each
+        operand); an operation with a 1-bit result (a compare) gives lanes of
+        all ones or zeros.  FPSR gets the OR of every lane's flags."""
+    @abstractmethod
+    def fpsr_or(self, v):               """FPSR |= v (a 32-bit value: QC, bit 27, for saturation)."""
+
     # -- flags ----------------------------------------------------------------
     @abstractmethod
     def nzcv(self):                     """(n, z, c, v) as 1-bit values."""
@@ -103,6 +120,10 @@ class Emitter(ABC):
     def rbit(self, a, bits): ...
     @abstractmethod
     def bswap(self, a, bits): ...
+    @abstractmethod
+    def lookup(self, table: str, idx):
+        """``fields.TABLES[table][idx]`` (a 256-entry table of 32-bit
+        constants, ``register_table``; ``idx`` an 8-bit value): 32 bits."""
     @abstractmethod
     def crc32(self, acc, val, nbytes: int, castagnoli: bool):
         """CRC32 (poly 0x04C11DB7) or CRC32C (0x1EDC6F41), bit-reflected, as the ARM pseudocode."""
