@@ -303,6 +303,8 @@ TABLE = [
     ("simd_addlv",     "0 Q U 01110 size:2 11000 00011 10 Rn:5 Rd:5", "size < 2 or (size == 2 and Q)"),
     ("simd_maxv",      "0 Q U 01110 size:2 11000 01010 10 Rn:5 Rd:5", "size < 2 or (size == 2 and Q)"),
     ("simd_minv",      "0 Q U 01110 size:2 11000 11010 10 Rn:5 Rd:5", "size < 2 or (size == 2 and Q)"),
+    # scalar pairwise (integer): ADDP Dd, Vn.2D only
+    ("simd_addp_s",    "01 0 11110 11 11000 11011 10 Rn:5 Rd:5", None),
     ("simd_addv",      "0 Q U 01110 size:2 11000 11011 10 Rn:5 Rd:5",
                        "not U and (size < 2 or (size == 2 and Q))"),
 

@@ -90,6 +90,7 @@ CASES = {
     "simd_fcvtl": ["fcvtl v0.4s, v1.4h", "fcvtl2 v2.2d, v3.4s"],
     "simd_fcvt_scalar_narrow": ["fcvtxn s0, d1"],
     "simd_fp_across": ["fmaxv s0, v1.4s", "fminnmv s2, v3.4s"],
+    "simd_addp_s": ["addp d0, v1.2d"],
     "simd_fp_pair_s": ["faddp s0, v1.2s", "fmaxp d2, v3.2d", "fminnmp s4, v5.2s"],
     "simd_fp_elem": ["fmla v0.4s, v1.4s, v2.s[3]", "fmls v3.2d, v4.2d, v5.d[1]", "fmul v6.2s, v7.2s, v31.s[1]",
                      "fmulx v8.4s, v9.4s, v10.s[2]"],

@@ -699,6 +699,75 @@ class LlvmEmitter(Emitter):
         q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
         self.emit(f"store i{bits} {_c(v2, bits)}, ptr {q.n}, align 1")
 
+    def _span_probe(self, addr, size, span, write, acc):
+        """The soft-TLB probe for ``span`` bytes from ``addr`` in
+        ``size``-byte elements, without a slow path: (hit, host pointer).  A
+        hit needs the page of the last element (aligned to ``size`` when
+        alignment is checked) to be the entry's tag, so a span running into
+        the next page, or a misaligned one, misses."""
+        A = addr.n if addr.__class__ is V else _c(addr, 64)
+        align = acc & ACC_ALIGN or self.align_all
+        mask = PAGE_MASK | (size - 1) if align and size > 1 else PAGE_MASK
+        last = span - size if align else span - 1
+        n = self.tmp
+        self.tmp = n + 10
+        self.lines.append(
+            f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
+            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
+            f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
+            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
+            f"  %{n + 4} = load i64, ptr %{n + 3}\n"
+            f"  %{n + 5} = add i64 {A}, {last}\n"
+            f"  %{n + 6} = and i64 %{n + 5}, {_c(mask, 64)}\n"
+            f"  %{n + 7} = icmp eq i64 %{n + 4}, %{n + 6}\n"
+            f"  %{n + 8} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
+            f"  %{n + 9} = load ptr, ptr %{n + 8}")
+        hp = self.op(f"getelementptr i8, ptr %{n + 9}, i64 {A}", 64)
+        return V(f"%{n + 7}", 1), hp
+
+    def load_elems(self, addr, size, count, acc=0):
+        """One probe for the whole span when it stays inside a page (then
+        plain host loads); otherwise, or on a miss, element by element
+        through the ordinary accesses (exact faults)."""
+        if count == 1 or acc & ACC_UNPRIV:
+            return super().load_elems(addr, size, count, acc)
+        self.flush()
+        bits = size * 8
+        hit, hp = self._span_probe(addr, size, size * count, False, acc)
+        fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
+        self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
+        self.start_label(fast_l)
+        fast = []
+        for i in range(count):
+            q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
+            fast.append(self.op(f"load i{bits}, ptr {q.n}, align 1", bits))
+        self.emit(f"br label %{join_l}")
+        self.start_label(slow_l)
+        slow = super().load_elems(addr, size, count, acc)
+        slow_end = self.label
+        self.emit(f"br label %{join_l}")
+        self.start_label(join_l)
+        return [self.op(f"phi i{bits} [ {f.n}, %{fast_l} ], [ {sv.n}, %{slow_end} ]", bits)
+                for f, sv in zip(fast, slow)]
+
+    def store_elems(self, addr, values, size, acc=0):
+        if len(values) == 1 or acc & ACC_UNPRIV:
+            return super().store_elems(addr, values, size, acc)
+        self.flush()
+        bits = size * 8
+        hit, hp = self._span_probe(addr, size, size * len(values), True, acc)
+        fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
+        self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
+        self.start_label(fast_l)
+        for i, v in enumerate(values):
+            q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
+            self.emit(f"store i{bits} {_c(v, bits)}, ptr {q.n}, align 1")
+        self.emit(f"br label %{join_l}")
+        self.start_label(slow_l)
+        super().store_elems(addr, values, size, acc)
+        self.emit(f"br label %{join_l}")
+        self.start_label(join_l)
+
     def check_align(self, addr, size, write):
         self.flush()
         bad = self.cmp("ne", self.and_(addr, size - 1, 64), 0, 64)

@@ -147,6 +147,18 @@ class Emitter(ABC):
         self.store(addr, v1, size, acc)
         self.store(self.add(addr, size, 64), v2, size, acc)
 
+    def load_elems(self, addr, size: int, count: int, acc: int = ACC_NORMAL):
+        """``count`` consecutive ``size``-byte elements from ``addr`` (the
+        structure loads), each an access of its own (alignment per element,
+        faults in element order); a backend may check the whole span once."""
+        return [self.load(self.add(addr, i * size, 64) if i else addr, size, acc) for i in range(count)]
+
+    def store_elems(self, addr, values, size: int, acc: int = ACC_NORMAL):
+        """The values as consecutive ``size``-byte elements from ``addr``, in
+        order (a fault part way leaves the earlier ones written)."""
+        for i, v in enumerate(values):
+            self.store(self.add(addr, i * size, 64) if i else addr, v, size, acc)
+
     @abstractmethod
     def check_align(self, addr, size: int, write: bool):
         """Alignment fault unless addr is a multiple of ``size`` (a power of two)."""

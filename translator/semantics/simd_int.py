@@ -320,6 +320,14 @@ semantics("simd_minp")(lambda e, f: _pairwise(e, f, _op_min))
 semantics("simd_addp")(lambda e, f: _pairwise(e, f, lambda e, n, U, a, b: e.add(a, b, n)))
 
 
+@semantics("simd_addp_s")
+def simd_addp_s(e, f):
+    """ADDP (scalar): Dd = the sum of the two 64-bit elements of Vn."""
+    e.check_fp()
+    x = e.rv(f.Rn)
+    e.wv(f.Rd, e.add(_elem(e, x, 0, 64, 128), _elem(e, x, 1, 64, 128), 64), 64)
+
+
 # ---- two-register miscellaneous (C4.1.92 "Advanced SIMD two-register miscellaneous",
 # "... scalar two-register miscellaneous") --------------------------------------------
 

@@ -5,7 +5,9 @@ whole registers, of one lane, and LD1R-LD4R (load and replicate).
 
 Each element is one access of its own size, in the pseudocode's order
 (so alignment checks are per element, as the architecture makes them, and a
-fault names the first element that faults).  Loads perform every access
+fault names the first element that faults): ``e.load_elems``/``store_elems``,
+which the JIT checks with one soft-TLB probe when the whole span is inside a
+page.  Loads perform every access
 before writing any register: a load that faults leaves its destination
 registers unchanged (the architecture makes them UNKNOWN; the oracle's
 partial writes are excused in the differential tests).  Stores write
@@ -39,33 +41,19 @@ def _multi(e, f, post):
     elements = datasize // esize
     t = f.Rt
     address = _base(e, f.Rn)
-    offs = 0
+    # the pseudocode's order: register r, element el, structure member s
+    order = [((t + r + s) % 32, el) for r in range(rpt) for el in range(elements) for s in range(selem)]
     if f.L:
         regs = {}                                 # tt -> list of element values
-        for r in range(rpt):
-            for el in range(elements):
-                tt = (t + r) % 32
-                for s in range(selem):
-                    v = e.load(e.add(address, offs, 64) if offs else address, ebytes, ACC_NORMAL)
-                    regs.setdefault(tt, [None] * elements)[el] = v
-                    offs += ebytes
-                    tt = (tt + 1) % 32
+        for (tt, el), v in zip(order, e.load_elems(address, ebytes, len(order), ACC_NORMAL)):
+            regs.setdefault(tt, [None] * elements)[el] = v
         for tt, elems in regs.items():
             e.wv(tt, _assemble(e, elems, esize, datasize), datasize)
     else:
-        vals = {}
-        for r in range(rpt):
-            for el in range(elements):
-                tt = (t + r) % 32
-                for s in range(selem):
-                    if tt not in vals:
-                        vals[tt] = e.rv(tt, datasize)
-                    e.store(e.add(address, offs, 64) if offs else address,
-                            _elem(e, vals[tt], el, esize, datasize), ebytes, ACC_NORMAL)
-                    offs += ebytes
-                    tt = (tt + 1) % 32
+        vals = {tt: e.rv(tt, datasize) for tt, _ in order}
+        e.store_elems(address, [_elem(e, vals[tt], el, esize, datasize) for tt, el in order], ebytes, ACC_NORMAL)
     if post:
-        _writeback(e, f, address, offs)
+        _writeback(e, f, address, len(order) * ebytes)
 
 
 @semantics("simd_ldst_multi")
@@ -99,26 +87,18 @@ def _single(e, f, post):
     ebytes = esize // 8
     t = f.Rt
     address = _base(e, f.Rn)
-    offs = 0
     if f.L:
-        loaded = []
-        for s in range(selem):
-            loaded.append(e.load(e.add(address, offs, 64) if offs else address, ebytes, ACC_NORMAL))
-            offs += ebytes
-        for s, v in enumerate(loaded):
+        for s, v in enumerate(e.load_elems(address, ebytes, selem, ACC_NORMAL)):
             tt = (t + s) % 32
             if replicate:
                 e.wv(tt, _replicate(e, v, esize, datasize), datasize)
             else:
                 e.wv(tt, _insert(e, e.rv(tt), index, esize, v))
     else:
-        for s in range(selem):
-            tt = (t + s) % 32
-            e.store(e.add(address, offs, 64) if offs else address, _elem(e, e.rv(tt), index, esize, 128),
-                    ebytes, ACC_NORMAL)
-            offs += ebytes
+        e.store_elems(address, [_elem(e, e.rv((t + s) % 32), index, esize, 128) for s in range(selem)], ebytes,
+                      ACC_NORMAL)
     if post:
-        _writeback(e, f, address, offs)
+        _writeback(e, f, address, selem * ebytes)
 
 
 @semantics("simd_ldst_single")
