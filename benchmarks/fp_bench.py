@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 BOOT = os.path.join(ROOT, "samples", "boot")
 QEMU = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-m", "512",
         "-nographic", "-kernel"]
-KERNELS = {"matmul": 400, "neon": 4000, "aes": 4000}      # the rounds fpbench_<k>.img was built with
+KERNELS = {"matmul": 4000, "neon": 40000, "aes": 20000}   # the rounds fpbench_<k>.img was built with (samples/Makefile)
 BASE = 0x40200000
 STACK = 0x48000000
 SENTINEL = 0x4F000000

@@ -5,6 +5,7 @@ default ~/.cache/a64jit/debian).
 
     python tests/debian.py kernel      # prints the path of Debian's arm64 vmlinuz
     python tests/debian.py busybox     # prints the path of busybox (busybox-static, arm64)
+    python tests/debian.py initramfs   # builds (once) and prints the path of initrd.cpio.gz
 
 The kernel is the newest ``linux-image-*-arm64`` the package lists name
 (the ``linux-image-arm64`` metapackage's dependency).
@@ -91,11 +92,54 @@ def busybox() -> str:
     return path
 
 
+# /init of the initramfs: mounts the pseudo file systems, says so, installs
+# busybox's applets and hands the console to a shell (poweroff -f ends it).
+INIT = """#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s
+echo "init: userspace is up ($(uname -r))"
+exec /bin/sh
+"""
+
+
+def _cpio_newc(entries) -> bytes:
+    """A newc cpio archive of (name, mode, data) entries (the initramfs format)."""
+    out = bytearray()
+    for ino, (name, mode, data) in enumerate(list(entries) + [("TRAILER!!!", 0, b"")], start=1):
+        nm = name.encode() + b"\0"
+        hdr = "070701" + "".join(f"{v:08X}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nm), 0))
+        out += hdr.encode() + nm
+        out += bytes(-len(out) % 4) + data
+        out += bytes(-len(out) % 4)
+    return bytes(out)
+
+
+def initramfs() -> str:
+    """initrd.cpio.gz: busybox (static), the applet links /bin/sh, and /init."""
+    import gzip
+    path = os.path.join(CACHE, "initrd.cpio.gz")
+    if os.path.exists(path):
+        return path
+    with open(busybox(), "rb") as fh:
+        bb = fh.read()
+    d, f, lnk = 0o040755, 0o100755, 0o120777
+    entries = [("bin", d, b""), ("dev", d, b""), ("proc", d, b""), ("sys", d, b""), ("tmp", d, b""),
+               ("bin/busybox", f, bb), ("bin/sh", lnk, b"busybox"), ("init", f, INIT.encode())]
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(gzip.compress(_cpio_newc(entries), 6, mtime=0))
+    os.replace(tmp, path)
+    return path
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     try:
-        print({"kernel": kernel, "busybox": busybox}[what]())
+        print({"kernel": kernel, "busybox": busybox, "initramfs": initramfs}[what]())
     except KeyError:
-        sys.exit(f"usage: {sys.argv[0]} kernel|busybox")
+        sys.exit(f"usage: {sys.argv[0]} kernel|busybox|initramfs")
     except FixtureError as e:
         sys.exit(f"debian.py: {e}")

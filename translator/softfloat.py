@@ -136,6 +136,19 @@ def _process_nans(f: _Fmt, t1: int, t2: int, op1: int, op2: int, fpcr: int):
     return _process_nan(f, t2, op2, fpcr)
 
 
+def _unpack2(f: _Fmt, a: int, b: int, fpcr: int):
+    """FPUnpack of both operands, then FPProcessNaNs: ((result, flags), None)
+    when a NaN decides the result, else (None, (op1, op2, flags)) with each
+    operand unpacked as (type, sign, mantissa, exponent)."""
+    t1, s1, m1, e1, fl = _unpack(f, a, fpcr)
+    t2, s2, m2, e2, fl2 = _unpack(f, b, fpcr)
+    fl |= fl2
+    if t1 >= _QNAN or t2 >= _QNAN:
+        r, x = _process_nans(f, t1, t2, a, b, fpcr)
+        return (r, fl | x), None
+    return None, ((t1, s1, m1, e1), (t2, s2, m2, e2), fl)
+
+
 def _process_nans3(f: _Fmt, t1, t2, t3, op1, op2, op3, fpcr):
     """FPProcessNaNs3 (called only when one of the types is a NaN)."""
     if t1 == _SNAN:
@@ -250,12 +263,10 @@ def _sum(s1, m1, e1, s2, m2, e2):
 
 def _addsub(N, op1, op2, fpcr, negate2):
     f = _FMT[N]
-    t1, s1, m1, e1, fl = _unpack(f, op1, fpcr)
-    t2, s2, m2, e2, fl2 = _unpack(f, op2, fpcr)
-    fl |= fl2
-    if t1 >= _QNAN or t2 >= _QNAN:
-        r, x = _process_nans(f, t1, t2, op1, op2, fpcr)
-        return r, fl | x
+    nan, ops = _unpack2(f, op1, op2, fpcr)
+    if nan:
+        return nan
+    (t1, s1, m1, e1), (t2, s2, m2, e2), fl = ops
     rounding = fpcr >> RMODE_SHIFT & 3
     s2 ^= negate2                                # FPSub: value1 - value2
     inf1 = t1 == _INF
@@ -285,12 +296,10 @@ def sub(N, a, b, fpcr):
 
 def _mul(N, op1, op2, fpcr, x_form):
     f = _FMT[N]
-    t1, s1, m1, e1, fl = _unpack(f, op1, fpcr)
-    t2, s2, m2, e2, fl2 = _unpack(f, op2, fpcr)
-    fl |= fl2
-    if t1 >= _QNAN or t2 >= _QNAN:
-        r, x = _process_nans(f, t1, t2, op1, op2, fpcr)
-        return r, fl | x
+    nan, ops = _unpack2(f, op1, op2, fpcr)
+    if nan:
+        return nan
+    (t1, s1, m1, e1), (t2, s2, m2, e2), fl = ops
     s = s1 ^ s2
     if (t1 == _INF and t2 == _ZERO) or (t1 == _ZERO and t2 == _INF):
         if x_form:                               # FPMulX: 2.0 with the product's sign
@@ -317,12 +326,10 @@ def mulx(N, a, b, fpcr):
 def div(N, a, b, fpcr):
     """FPDiv."""
     f = _FMT[N]
-    t1, s1, m1, e1, fl = _unpack(f, a, fpcr)
-    t2, s2, m2, e2, fl2 = _unpack(f, b, fpcr)
-    fl |= fl2
-    if t1 >= _QNAN or t2 >= _QNAN:
-        r, x = _process_nans(f, t1, t2, a, b, fpcr)
-        return r, fl | x
+    nan, ops = _unpack2(f, a, b, fpcr)
+    if nan:
+        return nan
+    (t1, s1, m1, e1), (t2, s2, m2, e2), fl = ops
     s = s1 ^ s2
     if (t1 == _INF and t2 == _INF) or (t1 == _ZERO and t2 == _ZERO):
         return f.dnan, fl | IOC

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from . import semantics
 from .fpsimd import _elem
-from .simd_int import _ext, _lanes, _set_qc, _write, _upper_or_lower, _qdmull_elem, _doubling_mulh
-from ..fields import ones
+from .simd_int import _lanes, _set_qc, _write, _upper_or_lower, _doubling_mulh, _long_lane, ACCUMULATING
 
 
 def _element(e, f):
@@ -28,27 +27,9 @@ def _element(e, f):
 def _long(e, f, n, b, la, kind, u):
     """The 2n-bit lanes of the long forms (vector_arithmetic_binary_element_*_long)."""
     w = 2 * n
-    ld = _lanes(e, e.rv(f.Rd, w * len(la)), w, w * len(la)) if kind not in ("mull", "qdmull") else None
-    out, sats = [], []
-    for i, a in enumerate(la):
-        if kind in ("mull", "mlal", "mlsl"):
-            r = e.mul(_ext(e, a, n, w, u), _ext(e, b, n, w, u), w)
-            if kind == "mlal":
-                r = e.add(ld[i], r, w)
-            elif kind == "mlsl":
-                r = e.sub(ld[i], r, w)
-        else:
-            p, s1 = _qdmull_elem(e, a, b, n)
-            sats.append(s1)
-            if kind == "qdmull":
-                r = p
-            else:            # SignedSatQ(accumulator +- product, 2 * esize)
-                sum_, _, _, _, v = (e.add_with_carry(ld[i], p, 0, w) if kind == "qdmlal"
-                                    else e.add_with_carry(ld[i], e.not_(p, w), 1, w))
-                big = e.select(e.cmp("slt", ld[i], 0, w), 1 << (w - 1), ones(w) >> 1, w)
-                r = e.select(v, big, sum_, w)
-                sats.append(v)
-        out.append(r)
+    ld = _lanes(e, e.rv(f.Rd, w * len(la)), w, w * len(la)) if kind in ACCUMULATING else [None] * len(la)
+    sats = []
+    out = [_long_lane(e, kind, a, b, d, n, u, sats) for a, d in zip(la, ld)]
     _set_qc(e, sats)
     return out, w
 

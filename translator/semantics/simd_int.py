@@ -704,6 +704,40 @@ def _qdmull_elem(e, a, b, n):
     return e.select(sat, ones(w) >> 1, p, w), sat
 
 
+def _sat_accumulate(e, acc, p, w, sub):
+    """SignedSatQ(SInt(acc) +- SInt(p), w) of w-bit values: (result, sat)
+    (SQDMLAL/SQDMLSL: on overflow the true sign is the accumulator's)."""
+    sum_, _, _, _, v = e.add_with_carry(acc, e.not_(p, w), 1, w) if sub else e.add_with_carry(acc, p, 0, w)
+    big = e.select(e.cmp("slt", acc, 0, w), 1 << (w - 1), ones(w) >> 1, w)
+    return e.select(v, big, sum_, w), v
+
+
+def _long_lane(e, kind, a, b, acc, n, u, sats):
+    """One 2n-bit lane of a long operation on n-bit elements a and b (and the
+    accumulator lane ``acc`` for the accumulating kinds); saturation bits are
+    appended to ``sats``."""
+    w = 2 * n
+    if kind in ("addl", "subl"):
+        x, y = _ext(e, a, n, w, u), _ext(e, b, n, w, u)
+        return e.add(x, y, w) if kind == "addl" else e.sub(x, y, w)
+    if kind in ("abal", "abdl"):                       # Abs(Int(a) - Int(b)) < 2^esize
+        r = e.zext(_abs_diff(e, a, b, n, u), n, w)
+        return e.add(acc, r, w) if kind == "abal" else r
+    if kind in ("mlal", "mlsl", "mull"):
+        r = e.mul(_ext(e, a, n, w, u), _ext(e, b, n, w, u), w)
+        return e.add(acc, r, w) if kind == "mlal" else e.sub(acc, r, w) if kind == "mlsl" else r
+    p, s1 = _qdmull_elem(e, a, b, n)                   # SQDMULL, SQDMLAL, SQDMLSL
+    sats.append(s1)
+    if kind == "qdmull":
+        return p
+    r, v = _sat_accumulate(e, acc, p, w, kind == "qdmlsl")
+    sats.append(v)
+    return r
+
+
+ACCUMULATING = ("abal", "mlal", "mlsl", "qdmlal", "qdmlsl")
+
+
 def _three_long(e, f, scalar, kind):
     """Long operations: 2*esize-bit results from esize-bit elements
     (vector_arithmetic_binary_disparate_addsub_long / _diff / _mul_accum /
@@ -713,37 +747,9 @@ def _three_long(e, f, scalar, kind):
     w = 2 * n
     la, lb = _long_lanes(e, f.Rn, n, f, scalar), _long_lanes(e, f.Rm, n, f, scalar)
     bits = w * len(la)
-    u = f.U
-    ld = _lanes(e, e.rv(f.Rd, bits), w, bits) if kind in ("abal", "mlal", "mlsl", "qdmlal", "qdmlsl") else None
-    out, sats = [], []
-    for i, (a, b) in enumerate(zip(la, lb)):
-        if kind in ("addl", "subl"):
-            x, y = _ext(e, a, n, w, u), _ext(e, b, n, w, u)
-            r = e.add(x, y, w) if kind == "addl" else e.sub(x, y, w)
-        elif kind in ("abal", "abdl"):                 # Abs(Int(a) - Int(b)) < 2^esize
-            r = e.zext(_abs_diff(e, a, b, n, u), n, w)
-            if kind == "abal":
-                r = e.add(ld[i], r, w)
-        elif kind in ("mlal", "mlsl", "mull"):
-            r = e.mul(_ext(e, a, n, w, u), _ext(e, b, n, w, u), w)
-            if kind == "mlal":
-                r = e.add(ld[i], r, w)
-            elif kind == "mlsl":
-                r = e.sub(ld[i], r, w)
-        else:                                          # SQDMULL, SQDMLAL, SQDMLSL
-            p, s1 = _qdmull_elem(e, a, b, n)
-            sats.append(s1)
-            if kind == "qdmull":
-                r = p
-            else:
-                # SignedSatQ(SInt(accumulator) +- SInt(product), 2 * esize)
-                sum_, _, _, _, v = (e.add_with_carry(ld[i], p, 0, w) if kind == "qdmlal"
-                                    else e.add_with_carry(ld[i], e.not_(p, w), 1, w))
-                # on overflow the true sign is the accumulator's
-                big = e.select(e.cmp("slt", ld[i], 0, w), 1 << (w - 1), ones(w) >> 1, w)
-                r = e.select(v, big, sum_, w)
-                sats.append(v)
-        out.append(r)
+    ld = _lanes(e, e.rv(f.Rd, bits), w, bits) if kind in ACCUMULATING else [None] * len(la)
+    sats = []
+    out = [_long_lane(e, kind, a, b, d, n, f.U, sats) for a, b, d in zip(la, lb, ld)]
     _set_qc(e, sats)
     _write(e, f.Rd, out, w, bits)
 
