@@ -227,6 +227,50 @@ class LlvmEmitter(Emitter):
             self.ended = True
             self.raised = True
 
+    # -- lane-wise integer operations: one LLVM vector operation ------------------------
+    def vec(self, op, esize, bits, a, b=0):
+        L = bits // esize
+        if L == 1:
+            return super().vec(op, esize, bits, a, b)
+        VT = f"<{L} x i{esize}>"
+
+        def t(text):
+            n = f"%{self.tmp}"
+            self.tmp += 1
+            self.lines.append(f"  {n} = {text}")
+            return n
+
+        def operand(x):
+            if x.__class__ is int:                      # a constant vector
+                m = (1 << esize) - 1
+                return "<" + ", ".join(f"i{esize} {_c(x >> (i * esize) & m, esize)}" for i in range(L)) + ">"
+            return t(f"bitcast i{bits} {x.n} to {VT}")
+
+        kind = self.VEC_OPS[op]
+        va = operand(a)
+        if kind == "shift":
+            vb = "<" + ", ".join([f"i{esize} {b}"] * L) + ">"
+            r = t(f"{op} {VT} {va}, {vb}")
+        elif op == "neg":
+            r = t(f"sub {VT} zeroinitializer, {va}")
+        elif op == "abs":
+            neg = t(f"sub {VT} zeroinitializer, {va}")
+            r = t(f"select <{L} x i1> {t(f'icmp slt {VT} {va}, zeroinitializer')}, {VT} {neg}, {VT} {va}")
+        else:
+            vb = operand(b)
+            if kind == "bin" and op in ("add", "sub", "mul", "and", "or", "xor"):
+                r = t(f"{op} {VT} {va}, {vb}")
+            elif kind == "bin":                         # smax smin umax umin
+                pred = {"smax": "sgt", "smin": "slt", "umax": "ugt", "umin": "ult"}[op]
+                r = t(f"select <{L} x i1> {t(f'icmp {pred} {VT} {va}, {vb}')}, {VT} {va}, {VT} {vb}")
+            else:
+                if op == "tst":
+                    c = t(f"icmp ne {VT} {t(f'and {VT} {va}, {vb}')}, zeroinitializer")
+                else:
+                    c = t(f"icmp {op} {VT} {va}, {vb}")
+                r = t(f"sext <{L} x i1> {c} to {VT}")
+        return self.op(f"bitcast {VT} {r} to i{bits}", bits)
+
     # -- floating point ----------------------------------------------------------
     def fpsr_or(self, v):
         if v.__class__ is int and v == 0:

@@ -61,6 +61,53 @@ class Emitter(ABC):
         ``bits``-wide vectors (lane i of the result from lane i of each
         operand); an operation with a 1-bit result (a compare) gives lanes of
         all ones or zeros.  FPSR gets the OR of every lane's flags."""
+    # -- lane-wise integer operations (Advanced SIMD) ------------------------------
+    #: op -> (kind, scalar meaning): "bin" a op b, "cmp" a pred b as a lane mask, "un" op a
+    VEC_OPS = {"add": "bin", "sub": "bin", "mul": "bin", "and": "bin", "or": "bin", "xor": "bin",
+               "eq": "cmp", "sgt": "cmp", "sge": "cmp", "ugt": "cmp", "uge": "cmp", "slt": "cmp", "sle": "cmp",
+               "tst": "cmp", "smax": "bin", "smin": "bin", "umax": "bin", "umin": "bin",
+               "shl": "shift", "lshr": "shift", "ashr": "shift", "neg": "un", "abs": "un"}
+
+    def vec(self, op: str, esize: int, bits: int, a, b=0):
+        """Lane-wise integer operation on ``bits``-wide vectors of ``esize``-bit
+        lanes (modulo 2**esize): ``op`` in VEC_OPS; compares (and ``tst``:
+        (a AND b) != 0) give lanes of all ones or zeros; shifts take a
+        constant amount ``b`` (0 <= b < esize) for every lane.  This default
+        works lane by lane with the scalar operations (the interpreter's);
+        the JIT emits one LLVM vector operation."""
+        n = bits // esize
+        m = (1 << esize) - 1
+
+        def lane(v, i):
+            if v.__class__ is int:
+                return v >> (i * esize) & m
+            return self.trunc(self.lshr(v, i * esize, bits) if i else v, bits, esize) if esize < bits else v
+
+        kind = self.VEC_OPS[op]
+        acc = 0
+        for i in range(n):
+            x = lane(a, i)
+            y = b if kind == "shift" else lane(b, i)
+            if kind == "shift":
+                r = getattr(self, op)(x, y, esize) if y else x
+            elif op in ("add", "sub", "mul", "xor"):
+                r = getattr(self, op)(x, y, esize)
+            elif op in ("and", "or"):
+                r = getattr(self, op + "_")(x, y, esize)
+            elif op == "neg":
+                r = self.sub(0, x, esize)
+            elif op == "abs":
+                r = self.select(self.cmp("slt", x, 0, esize), self.sub(0, x, esize), x, esize)
+            elif kind == "cmp":
+                c = self.cmp("ne", self.and_(x, y, esize), 0, esize) if op == "tst" else self.cmp(op, x, y, esize)
+                r = self.select(c, m, 0, esize)
+            else:                                       # smax smin umax umin
+                pred = {"smax": "sgt", "smin": "slt", "umax": "ugt", "umin": "ult"}[op]
+                r = self.select(self.cmp(pred, x, y, esize), x, y, esize)
+            r = self.zext(r, esize, bits) if esize < bits else r
+            acc = self.or_(acc, self.shl(r, i * esize, bits) if i else r, bits)
+        return acc
+
     @abstractmethod
     def fpsr_or(self, v):               """FPSR |= v (a 32-bit value: QC, bit 27, for saturation)."""
 

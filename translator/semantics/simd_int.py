@@ -266,6 +266,14 @@ def _three_same(e, f, scalar, op, acc):
     if op is _op_mul and f.U:                   # PMUL: 8-bit elements only
         e.wv(f.Rd, _pmul(e, vn, vm, bits), bits)
         return
+    vop = _VEC_THREE.get(op)
+    if vop is not None:                         # the same lanes as op, as one vector operation
+        if op is _op_mla:                       # MLA/MLS: V[d] +- V[n] * V[m]
+            r = e.vec("sub" if f.U else "add", n, bits, e.rv(f.Rd, bits), e.vec("mul", n, bits, vn, vm))
+        else:
+            r = e.vec(vop[f.U], n, bits, vn, vm)
+        e.wv(f.Rd, r, bits)
+        return
     la, lb = _lanes(e, vn, n, bits), _lanes(e, vm, n, bits)
     if acc:
         ld = _lanes(e, e.rv(f.Rd, bits), n, bits)
@@ -275,6 +283,12 @@ def _three_same(e, f, scalar, op, acc):
     out, sats = _collect(res)
     _set_qc(e, sats)
     _write(e, f.Rd, out, n, bits)
+
+
+# element-wise operations that are plain lane-wise integer operations (e.vec), by U
+_VEC_THREE = {_op_addsub: ("add", "sub"), _op_cmgt: ("sgt", "ugt"), _op_cmge: ("sge", "uge"),
+              _op_cmtst: ("tst", "eq"), _op_max: ("smax", "umax"), _op_min: ("smin", "umin"),
+              _op_mul: ("mul", None), _op_mla: ("mla", "mls")}
 
 
 def _three_same_rows(name, op, scalar=True, acc=False):
@@ -335,6 +349,10 @@ def _unary(e, f, scalar, op, acc=False):
     """Element-wise one-source operations: op(e, n, U, x[, d])."""
     e.check_fp()
     n, bits = _shape(f, scalar)
+    vop = _VEC_UNARY.get(op)
+    if vop is not None:                         # compares with zero, ABS, NEG: one vector operation
+        e.wv(f.Rd, e.vec(vop[f.U], n, bits, e.rv(f.Rn, bits), 0), bits)
+        return
     lx = _lanes(e, e.rv(f.Rn, bits), n, bits)
     if acc:
         ld = _lanes(e, e.rv(f.Rd, bits), n, bits)
@@ -385,6 +403,10 @@ def _op_cmlt_zero(e, n, U, x):              # CMLT (zero)
 def _op_absneg(e, n, U, x):                 # ABS (U = 0) / NEG (U = 1), modulo 2^esize
     neg = e.sub(0, x, n)
     return neg if U else e.select(e.cmp("slt", x, 0, n), neg, x, n)
+
+
+_VEC_UNARY = {_op_cmgt_zero: ("sgt", "sge"), _op_cmeq_zero: ("eq", "sle"), _op_cmlt_zero: ("slt", None),
+              _op_absneg: ("abs", "neg")}
 
 
 def _unary_rows(name, op, scalar=True, acc=False):
@@ -561,6 +583,16 @@ def _shift_right(e, f, scalar, rounding, accumulate):
     """SSHR USHR SRSHR URSHR SSRA USRA SRSRA URSRA (vector_shift_right_sisd)."""
     e.check_fp()
     n, bits, shift, _ = _imm_shape(f, scalar)
+    if not rounding:                            # SSHR/USHR/SSRA/USRA: one vector shift
+        x = e.rv(f.Rn, bits)
+        if shift < n:
+            r = e.vec("lshr" if f.U else "ashr", n, bits, x, shift)
+        else:                                   # by esize: zero, or the sign
+            r = 0 if f.U else e.vec("ashr", n, bits, x, n - 1)
+        if accumulate:
+            r = e.vec("add", n, bits, e.rv(f.Rd, bits), r)
+        e.wv(f.Rd, r, bits)
+        return
     lx = _lanes(e, e.rv(f.Rn, bits), n, bits)
     out = [_shr_elem(e, x, n, shift, f.U, rounding) for x in lx]
     if accumulate:
@@ -598,6 +630,9 @@ def _shl_sli(e, f, scalar):
     (V[d] AND NOT(LSL(Ones, shift))) OR LSL(x, shift))."""
     e.check_fp()
     n, bits, _, shift = _imm_shape(f, scalar)
+    if not f.U:                                 # SHL: one vector shift
+        e.wv(f.Rd, e.vec("shl", n, bits, e.rv(f.Rn, bits), shift), bits)
+        return
     lx = _lanes(e, e.rv(f.Rn, bits), n, bits)
     out = [e.shl(x, shift, n) for x in lx]
     if f.U:
