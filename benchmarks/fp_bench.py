@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 BOOT = os.path.join(ROOT, "samples", "boot")
 QEMU = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-m", "512",
         "-nographic", "-kernel"]
-KERNELS = {"matmul": 4000, "neon": 40000, "aes": 20000}   # the rounds fpbench_<k>.img was built with (samples/Makefile)
+KERNELS = {"matmul": 20000, "neon": 400000, "aes": 100000}   # the rounds fpbench_<k>.img was built with (samples/Makefile)
 BASE = 0x40200000
 STACK = 0x48000000
 SENTINEL = 0x4F000000
@@ -133,7 +133,7 @@ def call_a64jit(engine_name, image, calls):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3, help="system runs per engine (best of)")
-    ap.add_argument("--fn-rounds", type=int, default=40, help="function-level rounds (JIT, Unicorn)")
+    ap.add_argument("--fn-rounds", type=int, default=400, help="function-level rounds (JIT, Unicorn)")
     ap.add_argument("--interp-rounds", type=int, default=3, help="function-level rounds (interpreter)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:

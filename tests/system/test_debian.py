@@ -46,7 +46,6 @@ QEMU_ONLY = [
 ]
 #: lines only a64jit prints, and why
 A64JIT_ONLY = [
-    (r"(Floating-point|Advanced SIMD) is not implemented", "FP/AdvSIMD are not implemented yet (issue 14)"),
     (r"KASLR disabled due to lack of seed|Kernel Offset: disabled", "no kaslr-seed"),
 ]
 #: lines whose figures depend on the layout of memory, on KPTI or on time: compared without their numbers
