@@ -1,0 +1,102 @@
+"""Debian's arm64 kernel with a busybox initramfs, to a shell a person types
+into, beside qemu-system-aarch64 on the same files (slow: minutes).
+
+Both boot ``vmlinuz --initrd initrd.cpio.gz --append "console=ttyAMA0
+earlycon rdinit=/init"`` (tests/debian.py builds the initramfs: busybox and an
+/init that mounts /proc, /sys, /dev and runs a shell on the console).  The
+test types into the console as a person would, waiting for each answer:
+``uname -a``, the CPU features of /proc/cpuinfo, /proc/interrupts, then
+``poweroff -f``, which must end the run with status 0.  What the shell answers
+must be what it answers on QEMU.
+"""
+import os
+import re
+import selectors
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests import debian
+
+APPEND = "console=ttyAMA0 earlycon rdinit=/init"
+PROMPT = b"/ # "
+
+
+class Console:
+    """A booting machine's console: read what it prints, type into it."""
+
+    def __init__(self, cmd):
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.p.stdout, selectors.EVENT_READ)
+        self.out = b""
+        self.seen = 0
+
+    def expect(self, what: bytes, timeout: float) -> bytes:
+        """Wait for ``what`` after the previous match; the text before it."""
+        end = time.monotonic() + timeout
+        while True:
+            i = self.out.find(what, self.seen)
+            if i >= 0:
+                text, self.seen = self.out[self.seen:i], i + len(what)
+                return text
+            left = end - time.monotonic()
+            if left <= 0 or self.p.poll() is not None and not self.sel.select(0):
+                tail = self.out[-600:].decode(errors="replace")
+                raise AssertionError(f"{what!r} not seen (timeout {timeout} s); console ends with:\n{tail}")
+            if self.sel.select(timeout=min(left, 1)):
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if chunk:
+                    self.out += chunk.replace(b"\r", b"")
+
+    def type(self, line: str):
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+
+    def ask(self, command: str, timeout: float) -> str:
+        """Type a command at the prompt; its output (the echoed command line removed)."""
+        self.type(command)
+        text = self.expect(PROMPT, timeout).decode(errors="replace")
+        return text.split("\n", 1)[1] if "\n" in text else ""
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.p.wait(timeout)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+
+
+def converse(cmd, boot_timeout, answer_timeout):
+    c = Console(cmd)
+    try:
+        c.expect(b"init: userspace is up", boot_timeout)
+        c.expect(PROMPT, answer_timeout)
+        uname = c.ask("uname -a", answer_timeout).strip()
+        features = c.ask("grep -m1 Features /proc/cpuinfo", answer_timeout).strip()
+        interrupts = c.ask("cat /proc/interrupts", answer_timeout)
+        c.type("poweroff -f")
+        status = c.wait(answer_timeout)
+    finally:
+        if c.p.poll() is None:
+            c.p.kill()
+    return uname, features, interrupts, status, c.out
+
+
+@pytest.mark.slow
+def test_busybox_shell_answers_as_on_qemu():
+    kernel, initrd = debian.kernel(), debian.initramfs()
+    args = [kernel, "--initrd", initrd, "--append", APPEND]
+    ours = converse([sys.executable, "-m", "a64jit", "boot", *args, "-q"], 1800, 600)
+    qemu = converse(["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
+                     "-m", "512", "-nographic", "-kernel", kernel, "-initrd", initrd, "-append", APPEND], 120, 60)
+    uname, features, interrupts, status, out = ours
+    assert uname.startswith("Linux (none) 6.") and uname.endswith("aarch64 GNU/Linux"), uname
+    assert uname == qemu[0]
+    # the FP/AdvSIMD/crypto features the ID registers advertise, as on QEMU's A57
+    assert set("fp asimd aes pmull sha1 sha2 crc32 cpuid".split()) <= set(features.split()), features
+    assert features == qemu[1]
+    assert re.search(r"arch_timer", interrupts) and re.search(r"uart-pl011|pl011", interrupts), interrupts
+    assert status == 0, out[-500:].decode(errors="replace")
