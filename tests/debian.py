@@ -5,7 +5,7 @@ default ~/.cache/a64jit/debian).
 
     python tests/debian.py kernel      # prints the path of Debian's arm64 vmlinuz
     python tests/debian.py busybox     # prints the path of busybox (busybox-static, arm64)
-    python tests/debian.py initramfs   # builds (once) and prints the path of initrd.cpio.gz
+    python tests/debian.py initramfs   # builds (once) and prints the path of the initramfs (cpio.gz)
 
 The kernel is the newest ``linux-image-*-arm64`` the package lists name
 (the ``linux-image-arm64`` metapackage's dependency).
@@ -117,17 +117,46 @@ def _cpio_newc(entries) -> bytes:
     return bytes(out)
 
 
+KVM_TEST = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "linux", "kvm_test.c")
+CROSS_CC = "aarch64-linux-gnu-gcc"
+
+
+def kvm_test() -> str:
+    """samples/linux/kvm_test.c built static for arm64 (Debian's gcc-aarch64-linux-gnu), cached by content."""
+    import hashlib
+    with open(KVM_TEST, "rb") as fh:
+        src = fh.read()
+    path = os.path.join(CACHE, f"kvm_test-{hashlib.sha256(src).hexdigest()[:12]}")
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        try:
+            p = subprocess.run([CROSS_CC, "-static", "-O2", "-Wall", "-o", path + ".tmp", KVM_TEST],
+                               capture_output=True, text=True)
+        except FileNotFoundError:
+            raise FixtureError(f"{CROSS_CC} not found (Debian package gcc-aarch64-linux-gnu)") from None
+        if p.returncode:
+            raise FixtureError(f"{CROSS_CC} kvm_test.c failed: {p.stderr.strip()[-300:]}")
+        os.replace(path + ".tmp", path)
+    return path
+
+
 def initramfs() -> str:
-    """initrd.cpio.gz: busybox (static), the applet links /bin/sh, and /init."""
+    """initrd.cpio.gz: busybox (static), the applet links /bin/sh, /init and
+    /bin/kvm_test; cached under a name that depends on all of them."""
     import gzip
-    path = os.path.join(CACHE, "initrd.cpio.gz")
-    if os.path.exists(path):
-        return path
+    import hashlib
     with open(busybox(), "rb") as fh:
         bb = fh.read()
+    with open(kvm_test(), "rb") as fh:
+        kt = fh.read()
+    key = hashlib.sha256(bb + kt + INIT.encode()).hexdigest()[:12]
+    path = os.path.join(CACHE, f"initrd-{key}.cpio.gz")
+    if os.path.exists(path):
+        return path
     d, f, lnk = 0o040755, 0o100755, 0o120777
     entries = [("bin", d, b""), ("dev", d, b""), ("proc", d, b""), ("sys", d, b""), ("tmp", d, b""),
-               ("bin/busybox", f, bb), ("bin/sh", lnk, b"busybox"), ("init", f, INIT.encode())]
+               ("bin/busybox", f, bb), ("bin/sh", lnk, b"busybox"), ("bin/kvm_test", f, kt),
+               ("init", f, INIT.encode())]
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
         fh.write(gzip.compress(_cpio_newc(entries), 6, mtime=0))

@@ -1,13 +1,16 @@
 """Debian's arm64 kernel with a busybox initramfs, to a shell a person types
-into, beside qemu-system-aarch64 on the same files (slow: minutes).
+into and a KVM guest run from it, beside qemu-system-aarch64 on the same
+files (slow: minutes).
 
 Both boot ``vmlinuz --initrd initrd.cpio.gz --append "console=ttyAMA0
 earlycon rdinit=/init"`` (tests/debian.py builds the initramfs: busybox and an
 /init that mounts /proc, /sys, /dev and runs a shell on the console).  The
 test types into the console as a person would, waiting for each answer:
-``uname -a``, the CPU features of /proc/cpuinfo, /proc/interrupts, then
-``poweroff -f``, which must end the run with status 0.  What the shell answers
-must be what it answers on QEMU.
+``uname -a``, the CPU features of /proc/cpuinfo, /proc/interrupts,
+``kvm_test`` (samples/linux/kvm_test.c: a VM with one vCPU whose guest code
+makes an MMIO write, an MMIO read and a PSCI SYSTEM_OFF: the exits it gets
+are printed), then ``poweroff -f``, which must end the run with status 0.
+What the shell answers must be what it answers on QEMU.
 """
 import os
 import re
@@ -77,26 +80,33 @@ def converse(cmd, boot_timeout, answer_timeout):
         uname = c.ask("uname -a", answer_timeout).strip()
         features = c.ask("grep -m1 Features /proc/cpuinfo", answer_timeout).strip()
         interrupts = c.ask("cat /proc/interrupts", answer_timeout)
+        kvm = c.ask("kvm_test", answer_timeout).strip()
         c.type("poweroff -f")
         status = c.wait(answer_timeout)
     finally:
         if c.p.poll() is None:
             c.p.kill()
-    return uname, features, interrupts, status, c.out
+    return uname, features, interrupts, kvm, status, c.out
 
 
 @pytest.mark.slow
-def test_busybox_shell_answers_as_on_qemu():
+def test_busybox_shell_and_a_kvm_guest_as_on_qemu():
     kernel, initrd = debian.kernel(), debian.initramfs()
     args = [kernel, "--initrd", initrd, "--append", APPEND]
     ours = converse([sys.executable, "-m", "a64jit", "boot", *args, "-q"], 1800, 600)
     qemu = converse(["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
                      "-m", "512", "-nographic", "-kernel", kernel, "-initrd", initrd, "-append", APPEND], 120, 60)
-    uname, features, interrupts, status, out = ours
+    uname, features, interrupts, kvm, status, out = ours
     assert uname.startswith("Linux (none) 6.") and uname.endswith("aarch64 GNU/Linux"), uname
     assert uname == qemu[0]
     # the FP/AdvSIMD/crypto features the ID registers advertise, as on QEMU's A57
     assert set("fp asimd aes pmull sha1 sha2 crc32 cpuid".split()) <= set(features.split()), features
     assert features == qemu[1]
     assert re.search(r"arch_timer", interrupts) and re.search(r"uart-pl011|pl011", interrupts), interrupts
-    assert status == 0, out[-500:].decode(errors="replace")
+    # KVM inside the guest's kernel (entered at EL2) runs a guest of its own
+    assert kvm.splitlines() == ["kvm_test: API version 12",
+                                "kvm_test: exit MMIO write addr=0x10000000 len=8 data=0x42",
+                                "kvm_test: exit MMIO read addr=0x10000000 len=8 data=0x0",
+                                "kvm_test: exit SYSTEM_EVENT type=1 (shutdown)", "kvm_test: ok"], kvm
+    assert kvm == qemu[3]
+    assert status == 0 and qemu[4] == 0, out[-500:].decode(errors="replace")
