@@ -110,3 +110,20 @@ def test_busybox_shell_and_a_kvm_guest_as_on_qemu():
                                 "kvm_test: exit SYSTEM_EVENT type=1 (shutdown)", "kvm_test: ok"], kvm
     assert kvm == qemu[3]
     assert status == 0 and qemu[4] == 0, out[-500:].decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_two_unattended_boots_are_identical():
+    """Determinism: with the default (virtual) clock, two boots of the same
+    files to power-off give byte-identical console output, time stamps
+    included, and the same instruction count."""
+    kernel, initrd = debian.kernel(), debian.initramfs()
+    cmd = [sys.executable, "-m", "a64jit", "boot", kernel, "--initrd", initrd, "--append",
+           APPEND + " a64jit.script", "--timeout", "1500"]
+    runs = [subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=1800) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr[-500:].decode(errors="replace")
+        assert b"kvm_test: ok" in r.stdout and b"Run /init as init process" in r.stdout
+    assert runs[0].stdout == runs[1].stdout
+    counts = [re.search(rb"guest instructions\D*([\d,]+)", r.stderr).group(1) for r in runs]
+    assert counts[0] == counts[1], counts
