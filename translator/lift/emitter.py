@@ -769,18 +769,24 @@ class LlvmEmitter(Emitter):
         hp = self.op(f"getelementptr i8, ptr %{n + 9}, i64 {A}", 64)
         return V(f"%{n + 7}", 1), hp
 
+    def _span_split(self, addr, size, count, write, acc):
+        """Flush, probe the span, branch: the host pointer and the (fast,
+        slow, join) labels, the fast one started."""
+        self.flush()
+        hit, hp = self._span_probe(addr, size, size * count, write, acc)
+        fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
+        self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
+        self.start_label(fast_l)
+        return hp, fast_l, slow_l, join_l
+
     def load_elems(self, addr, size, count, acc=0):
         """One probe for the whole span when it stays inside a page (then
         plain host loads); otherwise, or on a miss, element by element
         through the ordinary accesses (exact faults)."""
         if count == 1 or acc & ACC_UNPRIV:
             return super().load_elems(addr, size, count, acc)
-        self.flush()
         bits = size * 8
-        hit, hp = self._span_probe(addr, size, size * count, False, acc)
-        fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
-        self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
-        self.start_label(fast_l)
+        hp, fast_l, slow_l, join_l = self._span_split(addr, size, count, False, acc)
         fast = []
         for i in range(count):
             q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
@@ -797,12 +803,8 @@ class LlvmEmitter(Emitter):
     def store_elems(self, addr, values, size, acc=0):
         if len(values) == 1 or acc & ACC_UNPRIV:
             return super().store_elems(addr, values, size, acc)
-        self.flush()
         bits = size * 8
-        hit, hp = self._span_probe(addr, size, size * len(values), True, acc)
-        fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
-        self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
-        self.start_label(fast_l)
+        hp, fast_l, slow_l, join_l = self._span_split(addr, size, len(values), True, acc)
         for i, v in enumerate(values):
             q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
             self.emit(f"store i{bits} {_c(v, bits)}, ptr {q.n}, align 1")
