@@ -664,38 +664,17 @@ class LlvmEmitter(Emitter):
             # LDTR/STTR check EL0's permissions at EL1, which the soft TLB (filled
             # with the current EL's) does not hold: always the runtime.
             return self._call_helper(pack_info(kind, size, acc, pack_isv(isv), self.index), a, b, c)
-        align = acc & ACC_ALIGN or self.align_all
         if not span:
             span = size
         A = addr.n if addr.__class__ is V else _c(addr, 64)
         n = self.tmp
-        if align and span > size:
-            key = f"  %{n + 5} = add i64 {A}, {size}\n  %{n + 6} = and i64 %{n + 5}, {_c(PAGE_MASK | (size - 1), 64)}\n"
-            k = n + 6
-        elif align and size > 1:
-            key = f"  %{n + 5} = and i64 {A}, {_c(PAGE_MASK | (size - 1), 64)}\n"
-            k = n + 5
-        elif span > 1:
-            key = f"  %{n + 5} = add i64 {A}, {span - 1}\n  %{n + 6} = and i64 %{n + 5}, {_PAGE_MASK_S}\n"
-            k = n + 6
-        else:
-            key = f"  %{n + 5} = and i64 {A}, {_PAGE_MASK_S}\n"
-            k = n + 5
+        probe, k = self._probe_text(A, size, span, write, acc, n)
         self.tmp = k + 8
         self.nlab += 1
         lab = f"{self.base}.{self.nlab}"
         info = pack_info(kind, size, acc, pack_isv(isv), self.index)
         self.lines.append(
-            f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
-            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
-            f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
-            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
-            f"  %{n + 4} = load i64, ptr %{n + 3}\n"
-            f"{key}"
-            f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
-            f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
-            f"  %{k + 3} = load ptr, ptr %{k + 2}\n"
-            f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"
+            probe +
             f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\n"
             f"slow{lab}:\n"
             f"  %{k + 5} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, "
@@ -743,31 +722,47 @@ class LlvmEmitter(Emitter):
         q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
         self.emit(f"store i{bits} {_c(v2, bits)}, ptr {q.n}, align 1")
 
+    def _probe_text(self, A, size, span, write, acc, n):
+        """The soft-TLB probe's IR from value %n on (the one template of every
+        access): the entry of A's page, its read or write tag, the key (the
+        page of the last byte of ``span`` bytes, or with alignment checking
+        of the last ``size``-byte element, masked with PAGE_MASK | (size - 1)
+        so that a misaligned access misses), the compare (%k+1) and the host
+        pointer (%k+4).  Returns (text, k)."""
+        align = acc & ACC_ALIGN or self.align_all
+        if align and span > size:
+            key = f"  %{n + 5} = add i64 {A}, {span - size}\n  %{n + 6} = and i64 %{n + 5}, {_c(PAGE_MASK | (size - 1), 64)}\n"
+            k = n + 6
+        elif align and size > 1:
+            key = f"  %{n + 5} = and i64 {A}, {_c(PAGE_MASK | (size - 1), 64)}\n"
+            k = n + 5
+        elif span > 1:
+            key = f"  %{n + 5} = add i64 {A}, {span - 1}\n  %{n + 6} = and i64 %{n + 5}, {_PAGE_MASK_S}\n"
+            k = n + 6
+        else:
+            key = f"  %{n + 5} = and i64 {A}, {_PAGE_MASK_S}\n"
+            k = n + 5
+        return (f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
+                f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
+                f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
+                f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
+                f"  %{n + 4} = load i64, ptr %{n + 3}\n"
+                f"{key}"
+                f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
+                f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
+                f"  %{k + 3} = load ptr, ptr %{k + 2}\n"
+                f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"), k
+
     def _span_probe(self, addr, size, span, write, acc):
         """The soft-TLB probe for ``span`` bytes from ``addr`` in
         ``size``-byte elements, without a slow path: (hit, host pointer).  A
-        hit needs the page of the last element (aligned to ``size`` when
-        alignment is checked) to be the entry's tag, so a span running into
-        the next page, or a misaligned one, misses."""
+        span running into the next page, or a misaligned one, misses."""
         A = addr.n if addr.__class__ is V else _c(addr, 64)
-        align = acc & ACC_ALIGN or self.align_all
-        mask = PAGE_MASK | (size - 1) if align and size > 1 else PAGE_MASK
-        last = span - size if align else span - 1
         n = self.tmp
-        self.tmp = n + 10
-        self.lines.append(
-            f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
-            f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
-            f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
-            f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
-            f"  %{n + 4} = load i64, ptr %{n + 3}\n"
-            f"  %{n + 5} = add i64 {A}, {last}\n"
-            f"  %{n + 6} = and i64 %{n + 5}, {_c(mask, 64)}\n"
-            f"  %{n + 7} = icmp eq i64 %{n + 4}, %{n + 6}\n"
-            f"  %{n + 8} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
-            f"  %{n + 9} = load ptr, ptr %{n + 8}")
-        hp = self.op(f"getelementptr i8, ptr %{n + 9}, i64 {A}", 64)
-        return V(f"%{n + 7}", 1), hp
+        text, k = self._probe_text(A, size, span, write, acc, n)
+        self.tmp = k + 5
+        self.lines.append(text.rstrip("\n"))
+        return V(f"%{k + 1}", 1), V(f"%{k + 4}", 64)
 
     def _span_split(self, addr, size, count, write, acc):
         """Flush, probe the span, branch: the host pointer and the (fast,

@@ -269,7 +269,7 @@ def _three_same(e, f, scalar, op, acc):
     vop = _VEC_THREE.get(op)
     if vop is not None:                         # the same lanes as op, as one vector operation
         if op is _op_mla:                       # MLA/MLS: V[d] +- V[n] * V[m]
-            r = e.vec("sub" if f.U else "add", n, bits, e.rv(f.Rd, bits), e.vec("mul", n, bits, vn, vm))
+            r = e.vec(vop[f.U], n, bits, e.rv(f.Rd, bits), e.vec("mul", n, bits, vn, vm))
         else:
             r = e.vec(vop[f.U], n, bits, vn, vm)
         e.wv(f.Rd, r, bits)
@@ -288,13 +288,19 @@ def _three_same(e, f, scalar, op, acc):
 # element-wise operations that are plain lane-wise integer operations (e.vec), by U
 _VEC_THREE = {_op_addsub: ("add", "sub"), _op_cmgt: ("sgt", "ugt"), _op_cmge: ("sge", "uge"),
               _op_cmtst: ("tst", "eq"), _op_max: ("smax", "umax"), _op_min: ("smin", "umin"),
-              _op_mul: ("mul", None), _op_mla: ("mla", "mls")}
+              _op_mul: ("mul", None), _op_mla: ("add", "sub")}     # MLA/MLS: the accumulation
+
+
+def _rows(name, fn, scalar=True):
+    """Register ``fn(e, f, scalar)`` as row ``name`` (vector) and, with
+    ``scalar``, as row ``name + "_s"`` (its scalar form)."""
+    semantics(name)(lambda e, f: fn(e, f, False))
+    if scalar:
+        semantics(name + "_s")(lambda e, f: fn(e, f, True))
 
 
 def _three_same_rows(name, op, scalar=True, acc=False):
-    semantics(name)(lambda e, f: _three_same(e, f, False, op, acc))
-    if scalar:
-        semantics(name + "_s")(lambda e, f: _three_same(e, f, True, op, acc))
+    _rows(name, lambda e, f, s: _three_same(e, f, s, op, acc), scalar)
 
 
 _three_same_rows("simd_hadd", _op_hadd, scalar=False)
@@ -410,9 +416,7 @@ _VEC_UNARY = {_op_cmgt_zero: ("sgt", "sge"), _op_cmeq_zero: ("eq", "sle"), _op_c
 
 
 def _unary_rows(name, op, scalar=True, acc=False):
-    semantics(name)(lambda e, f: _unary(e, f, False, op, acc))
-    if scalar:
-        semantics(name + "_s")(lambda e, f: _unary(e, f, True, op, acc))
+    _rows(name, lambda e, f, s: _unary(e, f, s, op, acc), scalar)
 
 
 _unary_rows("simd_suqadd", _op_sqadd_acc, acc=True)
@@ -601,16 +605,12 @@ def _shift_right(e, f, scalar, rounding, accumulate):
     _write(e, f.Rd, out, n, bits)
 
 
-def _shift_rows(name, fn, scalar=True):
-    semantics(name)(lambda e, f: fn(e, f, False))
-    if scalar:
-        semantics(name + "_s")(lambda e, f: fn(e, f, True))
 
 
-_shift_rows("simd_shr", lambda e, f, s: _shift_right(e, f, s, False, False))
-_shift_rows("simd_sra", lambda e, f, s: _shift_right(e, f, s, False, True))
-_shift_rows("simd_rshr", lambda e, f, s: _shift_right(e, f, s, True, False))
-_shift_rows("simd_rsra", lambda e, f, s: _shift_right(e, f, s, True, True))
+_rows("simd_shr", lambda e, f, s: _shift_right(e, f, s, False, False))
+_rows("simd_sra", lambda e, f, s: _shift_right(e, f, s, False, True))
+_rows("simd_rshr", lambda e, f, s: _shift_right(e, f, s, True, False))
+_rows("simd_rsra", lambda e, f, s: _shift_right(e, f, s, True, True))
 
 
 def _sri(e, f, scalar):
@@ -655,10 +655,10 @@ def _qshl_imm(e, f, scalar, src_unsigned, dst_unsigned):
     _write(e, f.Rd, out, n, bits)
 
 
-_shift_rows("simd_sri", _sri)
-_shift_rows("simd_shl_imm", _shl_sli)
-_shift_rows("simd_sqshlu", lambda e, f, s: _qshl_imm(e, f, s, False, True))
-_shift_rows("simd_qshl_imm", lambda e, f, s: _qshl_imm(e, f, s, f.U, f.U))
+_rows("simd_sri", _sri)
+_rows("simd_shl_imm", _shl_sli)
+_rows("simd_sqshlu", lambda e, f, s: _qshl_imm(e, f, s, False, True))
+_rows("simd_qshl_imm", lambda e, f, s: _qshl_imm(e, f, s, f.U, f.U))
 
 
 def _shift_narrow(e, f, scalar, rounding, kind):
@@ -700,8 +700,8 @@ def _narrow_rows(name, rounding, scalar_name):
 
 _narrow_rows("simd_shrn", False, "simd_sqshrun_s")
 _narrow_rows("simd_rshrn", True, "simd_sqrshrun_s")
-_shift_rows("simd_qshrn", lambda e, f, s: _shift_narrow(e, f, s, False, "uniform"))
-_shift_rows("simd_qrshrn", lambda e, f, s: _shift_narrow(e, f, s, True, "uniform"))
+_rows("simd_qshrn", lambda e, f, s: _shift_narrow(e, f, s, False, "uniform"))
+_rows("simd_qrshrn", lambda e, f, s: _shift_narrow(e, f, s, True, "uniform"))
 
 
 @semantics("simd_shll_imm")
