@@ -56,6 +56,11 @@ MAX_SLICE = 1 << 24
 INPUT_SLICE = 100_000
 
 
+#: reasons a run ends that are not failures (exit status 0)
+OK_REASONS = ("poweroff", "reset", "instruction limit")
+DEBUG_INTERRUPT = "debugger interrupt"
+
+
 class RunResult:
     def __init__(self, reason: str, insns: int, seconds: float, ok: bool):
         self.reason, self.insns, self.seconds, self.ok = reason, insns, seconds, ok
@@ -73,6 +78,23 @@ class _Notifying:
     def mmio_write(self, offset, size, value):
         self.device.mmio_write(offset, size, value)
         self.notify()
+
+
+class _UartTrace:
+    """The console stream, also written to the trace being recorded."""
+
+    def __init__(self, out, cpu):
+        self.out, self.cpu = out, cpu
+
+    def write(self, data: bytes):
+        t = self.cpu.tracer
+        if t is not None:
+            s = self.cpu.state
+            t.uart(s.icount, s.pc, s.el, data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 class Board:
@@ -102,6 +124,7 @@ class Board:
         self._input_lock = threading.Lock()
         self.input_open = False                 # True while a host input source may still deliver bytes
         self._stop = None
+        self._debug_break = False               # a debugger's Ctrl-C: stop, resumable (a64jit/debug.py)
         self._stuck_count = 0
 
     # -- loading ---------------------------------------------------------------
@@ -128,6 +151,12 @@ class Board:
     def request_stop(self, reason: str) -> None:
         if self._stop is None:
             self._stop = reason
+        request_exit(self.cpu.state, PENDING_HOST)
+
+    def debug_interrupt(self) -> None:
+        """Stop the running guest for a debugger (any thread): the run returns
+        "debugger interrupt" and can be resumed."""
+        self._debug_break = True
         request_exit(self.cpu.state, PENDING_HOST)
 
     def _deadline_moved(self) -> None:
@@ -170,6 +199,9 @@ class Board:
         """A stop request, or None; the host's exit request is seen (a new
         one after this sets it again)."""
         clear_host_request(self.cpu.state)
+        if self._stop is None and self._debug_break:
+            self._debug_break = False
+            return DEBUG_INTERRUPT
         return self._stop
 
     def idle(self) -> str | None:
@@ -200,18 +232,42 @@ class Board:
             self._stuck_count = 0
         return None
 
-    def run(self, max_insns: int | None = None, engine: str = "jit", use_cache: bool | None = None) -> RunResult:
+    def start_trace(self, writer) -> None:
+        """Record a trace (runtime/trace.py): the CPU's events, and the console."""
+        self.cpu.start_trace(writer)
+        self.uart.out = _UartTrace(self.uart.out, self.cpu)
+
+    def tap_console(self):
+        """Record each console line with the instruction count at its end
+        (a64jit/profile.py ``ConsoleTap``); returns the tap."""
+        from .profile import ConsoleTap
+        tap = self.uart.out = ConsoleTap(self.uart.out, self.cpu.state)
+        return tap
+
+    def run(self, max_insns: int | None = None, engine: str = "jit", use_cache: bool | None = None,
+            profile: bool = False) -> RunResult:
         """Run on the engine "jit" or "interp" until the guest powers off or
-        resets, is stuck, is stopped, or ``max_insns`` retire."""
-        cpu, s = self.cpu, self.cpu.state
+        resets, is stuck, is stopped, or ``max_insns`` retire.  ``profile``:
+        time the JIT's runtime entries too (a64jit/profile.py)."""
+        s = self.cpu.state
         start_icount = s.icount
         t0 = time.perf_counter()
+        self.start(engine, use_cache, profile)
+        reason = self.resume(max_insns)
+        return RunResult(reason, s.icount - start_icount, time.perf_counter() - t0, reason in OK_REASONS)
+
+    def start(self, engine: str = "jit", use_cache: bool | None = None, profile: bool = False) -> None:
+        """A new engine for the next ``resume`` (the old one's code is given back)."""
         if self.engine is not None:
-            self.engine.close()                 # a new run, a new engine: give the old one's code back
-        eng = create_engine(engine, cpu, use_cache=use_cache)
+            self.engine.close()
+        eng = create_engine(engine, self.cpu, use_cache=use_cache)
         self.engine = eng
         self.jit = eng if eng.name == "jit" else None
-        reason = run_engine(eng, cpu, max_insns=max_insns, on_exception=self._on_exception,
-                            on_halt=None, events=self)
-        ok = reason in ("poweroff", "reset", "instruction limit")
-        return RunResult(reason, s.icount - start_icount, time.perf_counter() - t0, ok)
+        if profile and self.jit is not None:
+            eng.profile_helpers()
+
+    def resume(self, max_insns: int | None = None, on_debug=None) -> str:
+        """Run the engine ``start`` made until a reason to stop (see ``run``;
+        with a debugger also a breakpoint, a watchpoint or DEBUG_INTERRUPT)."""
+        return run_engine(self.engine, self.cpu, max_insns=max_insns, on_exception=self._on_exception,
+                          on_halt=None, events=self, on_debug=on_debug)

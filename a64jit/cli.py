@@ -62,6 +62,22 @@ def _summary(console, result, board, name, engine):
     console.print(t)
 
 
+def _run_debugged(board, server, target, args):
+    """``board.run`` with the GDB stub (a64jit/debug.py)."""
+    import time
+    from .board import RunResult, OK_REASONS
+    from .debug import run_debug
+    s = board.cpu.state
+    start, t0 = s.icount, time.perf_counter()
+    board.start(args.engine, False if args.no_cache else None, args.profile)
+    try:
+        reason = run_debug(board, server, target, wait=args.gdb_wait,
+                           log=lambda m: print(m, file=sys.stderr, flush=True))
+    finally:
+        server.close()
+    return RunResult(reason, s.icount - start, time.perf_counter() - t0, reason in OK_REASONS or target.killed)
+
+
 def _err(msg: str) -> None:
     print(f"a64jit: {msg}", file=sys.stderr)
 
@@ -91,11 +107,46 @@ def cmd_boot(args) -> int:
     if any(v.status == FAIL for v in verdicts):
         _err("the boot contract is broken by a64jit itself (see the FAIL lines); please report it")
     name = os.path.basename(args.kernel) if args.kernel else "demo kernel"
+    tap = board.tap_console() if args.stats else None
+    writer = None
+    if args.trace:
+        from . import __version__
+        from .runtime.trace import open_writer
+        meta = {"a64jit": __version__, "kernel": name, "engine": args.engine, "el": args.el,
+                "ram": args.memory, "append": args.append, "initrd": os.path.basename(args.initrd or "") or None}
+        try:
+            writer = open_writer(args.trace, meta, args.trace_level)
+        except OSError as e:
+            _err(f"cannot write the trace {args.trace}: {e.strerror or e}")
+            return EXIT_BAD_INPUT
+        board.start_trace(writer)
+        for v in verdicts:
+            writer.event("verdict", 0, 0, 0, int(v.status != FAIL), text=v.line())
+    server = None
+    if args.gdb or args.gdb_s or args.gdb_wait:
+        from .gdbstub import GdbServer, parse_gdb_address
+        try:
+            host, port = parse_gdb_address(args.gdb or "tcp::1234")
+            if args.max_insns is not None:
+                raise ValueError("--max-insns cannot be used with the debugger")
+            from .debug import BoardTarget
+            target = BoardTarget(board)
+            server = GdbServer(target, host, port)
+        except ValueError as e:
+            _err(str(e))
+            return EXIT_BAD_INPUT
+        except OSError as e:
+            _err(f"cannot listen for gdb on {args.gdb or 'tcp::1234'}: {e.strerror or e}")
+            return EXIT_BAD_INPUT
+    result = None
     try:
         with HostIO(board, timeout=args.timeout) as io:
             try:
-                result = board.run(max_insns=args.max_insns, engine=args.engine,
-                                   use_cache=False if args.no_cache else None)
+                if server is None:
+                    result = board.run(max_insns=args.max_insns, engine=args.engine,
+                                       use_cache=False if args.no_cache else None, profile=args.profile)
+                else:
+                    result = _run_debugged(board, server, target, args)
             except KeyboardInterrupt:              # (the interpreter, between instructions)
                 from .board import RunResult
                 result = RunResult("stopped by SIGINT", board.cpu.state.icount, 0.0, False)
@@ -104,9 +155,26 @@ def cmd_boot(args) -> int:
         sys.stdout.flush()
         _err(f"internal error: {type(e).__name__}: {e} (at guest pc {board.cpu.state.pc:#x})")
         return EXIT_INTERNAL
+    finally:                                       # the trace stays valid and complete, whatever stopped the run
+        if writer is not None:
+            st = board.cpu.state
+            writer.close(result.reason if result is not None else "internal error", st.icount, st.pc, st.el)
     sys.stdout.flush()
     if not args.quiet:
         _summary(console, result, board, name, args.engine)
+    if args.profile or args.stats:
+        from .profile import collect, render
+        data = collect(board, result, args.engine, tap)
+        if args.profile:
+            render(console, data)
+        if args.stats:
+            import json
+            try:
+                with open(args.stats, "w") as f:
+                    json.dump(data, f, indent=1)
+            except OSError as e:
+                _err(f"cannot write {args.stats}: {e.strerror}")
+                return EXIT_BAD_INPUT
     if io.status is not None:
         if io.status:
             _err(result.reason)
@@ -169,8 +237,21 @@ def _boot_options(p, kernel_required: bool = False):
                    help="put kaslr-seed and rng-seed derived from N in /chosen (default: none)")
     p.add_argument("--check-boot", action="store_true", help="print the boot-contract checker's verdict per rule")
     p.add_argument("-q", "--quiet", action="store_true", help="no run summary")
+    p.add_argument("--trace", metavar="FILE", help="record an execution trace (read it with a64jit trace FILE)")
+    p.add_argument("--trace-level", choices=("events", "blocks", "insns"), default="blocks",
+                   help="what the trace holds besides events: every block executed (default), every "
+                        "instruction with the registers it changed, or events only")
+    p.add_argument("--profile", action="store_true",
+                   help="print where the time went (native code, translation, slow paths by reason, devices)")
+    p.add_argument("--stats", metavar="FILE", help="write the run's figures as JSON (console lines with "
+                   "the instruction count at which each was printed, exits by reason, translation)")
     p.add_argument("--no-cache", action="store_true",
                    help="do not use the persistent code cache (also: A64JIT_NO_CACHE=1)")
+    p.add_argument("-s", dest="gdb_s", action="store_true", help="GDB remote stub on tcp::1234 (as QEMU's -s)")
+    p.add_argument("-S", dest="gdb_wait", action="store_true",
+                   help="wait for the debugger before the first instruction (as QEMU's -S)")
+    p.add_argument("-gdb", "--gdb", dest="gdb", metavar="DEV",
+                   help="GDB remote stub on DEV: tcp::PORT, tcp:HOST:PORT (as QEMU's -gdb)")
     p.set_defaults(fn=cmd_boot)
 
 
@@ -188,6 +269,10 @@ def main(argv=None) -> int:
     dt.add_argument("--append", metavar="STR", default=None)
     dt.add_argument("--seed", type=int, default=None)
     dt.set_defaults(fn=cmd_dtb)
+    from .traceview import add_arguments as trace_arguments, run as cmd_trace
+    tr = sub.add_parser("trace", help="show an execution trace (a64jit boot --trace FILE)")
+    trace_arguments(tr)
+    tr.set_defaults(fn=cmd_trace)
     dc = sub.add_parser("decode", help="decode instruction words (hex)")
     dc.add_argument("words", nargs="+")
     dc.set_defaults(fn=cmd_decode)

@@ -5,12 +5,13 @@ instruction limit or until a policy says stop.  The board and
 whether devices and time take part (``events``)."""
 from __future__ import annotations
 
-from .translator.engine import EXCEPTION, NO_CODE
+from .translator.engine import EXCEPTION, NO_CODE, DEBUG
 
 CHUNK = 1 << 62              # budget per engine call when there is no limit
 
 
-def run_engine(engine, cpu, *, max_insns: int | None, on_exception, on_halt=None, events=None) -> str:
+def run_engine(engine, cpu, *, max_insns: int | None, on_exception, on_halt=None, events=None,
+               on_debug=None) -> str:
     """Run until ``max_insns`` more instructions have retired (None: no
     limit) or a policy returns a reason to stop.  ``on_exception(exc)`` and
     ``on_halt()`` return None to carry on or the reason (a string).
@@ -20,7 +21,9 @@ def run_engine(engine, cpu, *, max_insns: int | None, on_exception, on_halt=None
     input), ``budget(left)`` caps the engine's budget at the next device
     deadline, ``idle()`` replaces ``on_halt`` (skip to the next deadline, or
     a reason to stop), ``stop_reason()`` is a stop request (a signal, a
-    timeout) or None.  Returns the reason the run stopped."""
+    timeout) or None.  ``on_debug(hit)``: a breakpoint (hit None) or a
+    watchpoint (a WatchHit) stopped the engine (a64jit/debug.py); it returns
+    the reason.  Returns the reason the run stopped."""
     s = cpu.state
     start = s.icount
     while max_insns is None or s.icount - start < max_insns:
@@ -49,6 +52,8 @@ def run_engine(engine, cpu, *, max_insns: int | None, on_exception, on_halt=None
             reason = on_exception(exc)
         elif status == NO_CODE:
             reason = f"no code at {s.pc:#x}"
+        elif status == DEBUG:
+            reason = on_debug(exc) if on_debug is not None else "breakpoint"
         else:
             continue                             # the budget, or an event (WFI, an interrupt, a stop request)
         if reason is not None:

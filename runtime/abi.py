@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 5          # bump when the meaning of a format below changes
+ABI_VERSION = 6          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -84,7 +84,10 @@ def clear_host_request(state) -> None:
 # ---- the runtime entry: a64_helper(s, info, a, b, c, pc) -> ptr --------------
 HELPER_SYMBOL = "a64_helper"
 # kinds (info bits 7:0)
-HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, HELPER_FP = range(6)
+HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, HELPER_FP, \
+    HELPER_TRACE = range(7)
+# HELPER_TRACE: the trace buffer is full (a block's entry, nothing executed): the runtime
+# writes it out and resets CpuState.trace_ptr (see "the trace buffer" below).
 # HELPER_FP: a floating-point operation (the translator's fpops registry; its
 # id is info bits 23:8, see pack_fp_info): reads FPCR, ORs flags into FPSR,
 # puts its result in helper_ret; it never raises and touches nothing else.
@@ -158,17 +161,18 @@ class Ctx(NamedTuple):
     vmid: int = 0          # the current VMID when stage 2 is on
     fp: int = 0            # what FP/AdvSIMD instructions do here: FP_* below (Cpu.fp_access)
     fp_host: bool = False  # FPCR.RMode = round to nearest and FPCR.FZ = 0: the JIT may use host FP
+    trace: int = 0         # TRACE_*: record blocks or instructions executed (a64jit boot --trace)
 
 
 def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, stage2: bool = False,
-             asid: int = 0, vmid: int = 0, fp: int = 0, fp_host: bool = False) -> int:
+             asid: int = 0, vmid: int = 0, fp: int = 0, fp_host: bool = False, trace: int = 0) -> int:
     """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 stage 1 on,
     6 stage 2 on, 22:7 ASID, 30:23 VMID, 33:31 FP/AdvSIMD access (FP_*), 34 FPCR allows host
     FP (round to nearest, no flush to zero: MSR FPCR ends its block).  (Translations are keyed
     by the virtual PC and this: code at the same VA in another address space is another
     translation.)"""
     return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
-            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34)
+            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34 | trace << 35)
 
 
 # Ctx.fp: what an FP/AdvSIMD instruction does at the current EL (AArch64.CheckFPAdvSIMDEnabled,
@@ -183,7 +187,8 @@ FP_TRAP_EL2_TGE = 4     # CPACR_EL1.FPEN with HCR_EL2.TGE: routed to EL2 as Unca
 @functools.lru_cache(maxsize=256)           # a handful of contexts, unpacked once per block lifted
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
-               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7, bool(ctx >> 34 & 1))
+               bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7, bool(ctx >> 34 & 1),
+               ctx >> 35 & 3)
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------
@@ -218,6 +223,34 @@ JC_EMPTY = M64
 def jc_index(pc: int, ctx: int) -> int:
     """Entry of (pc, ctx) (must match the dispatcher's IR)."""
     return ((pc >> 2) ^ (ctx << 7)) & (JC_ENTRIES - 1)
+
+
+# ---- the trace buffer (CpuState.trace_ptr/trace_end; a64jit boot --trace) -----
+# Ctx.trace: TRACE_BLOCKS: blocks record themselves (below); TRACE_INSNS:
+# blocks of one instruction, each ending with a HELPER_TRACE call (arg 1, a =
+# the instruction word) after its state is stored: the runtime records the
+# instruction and the registers it changed.
+TRACE_OFF, TRACE_BLOCKS, TRACE_INSNS = 0, 1, 2
+TRACE_FULL, TRACE_INSN = 0, 1          # HELPER_TRACE's arg: the buffer is full / an instruction retired
+# With Ctx.trace, every block appends one entry {u64 pc, u64 trace word} at
+# trace_ptr on entry (after its budget check: a block that leaves there is not
+# recorded) and advances trace_ptr by TRACE_ENTRY_SIZE; when trace_ptr has
+# reached trace_end it first makes a HELPER_TRACE call, after which trace_ptr
+# has room.  The runtime (runtime/trace.py) writes the entries out.
+OFF_TRACE_PTR = offset_of("trace_ptr")
+OFF_TRACE_END = offset_of("trace_end")
+TRACE_ENTRY_SIZE = 16
+
+
+def pack_trace_word(icount: int, el: int, ninsns: int) -> int:
+    """Bits 55:0 the count at the block's entry, 57:56 EL, 63:58 its
+    instruction count (blocks have at most 63)."""
+    return icount & ((1 << 56) - 1) | el << 56 | ninsns << 58
+
+
+def unpack_trace_word(w: int) -> tuple[int, int, int]:
+    """(count at entry, EL, instructions)."""
+    return w & ((1 << 56) - 1), w >> 56 & 3, w >> 58
 
 
 # ---- identity of all of the above, for the code cache key ---------------------

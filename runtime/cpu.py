@@ -19,7 +19,7 @@ from .devices.timer import GenericTimer
 from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, fault_exception
 from .sysregs import SysRegs
 from .sysreg_defs import SCTLR, HCR
-from .exceptions import (GuestException, data_abort, isv_iss, undefined, FSC_ALIGNMENT,
+from .exceptions import (GuestException, WatchHit, data_abort, isv_iss, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
                          EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR, EC_ILLEGAL_STATE)
 
@@ -40,6 +40,14 @@ class Cpu:
         self.mmu = Mmu(self)
         self.sysregs = SysRegs(self)
         self.warnings: Counter = Counter()
+        self.taken: Counter = Counter()          # (vector offset, EC) -> exceptions taken (statistics)
+        # The trace being recorded (runtime/trace.py TraceWriter) or None: set it
+        # with ``start_trace`` before an engine runs (it is in the translation context).
+        self.tracer = None
+        # A debugger's watchpoints: (first byte, end, "write" | "read" | "access"), checked
+        # by every access the runtime performs (the JIT's fast path never maps their pages).
+        self.watchpoints: list = []
+        self.watch_pages: set = set()
         self.halted = False          # WFI: waiting for an interrupt
         # FP/AdvSIMD and crypto instructions execute (ID_AA64PFR0_EL1 and
         # ID_AA64ISAR0_EL1 advertise them).  A test switch: False makes every one
@@ -68,6 +76,27 @@ class Cpu:
         # Reset PSTATE (ARM ARM D1.9 "Reset"): highest EL (EL2, no EL3), SPSel = 1, DAIF masked.
         self.set_pstate_el(2, 1)
         self.state.daif = 0x3C0
+
+    def start_trace(self, writer) -> None:
+        """Record events (and blocks or instructions, by the writer's level) from now on."""
+        self.tracer = writer
+        writer.attach(self.state)
+        self.mem.mmio_trace = self._trace_mmio
+
+    def stop_trace(self) -> None:
+        self.tracer = None
+        self.mem.mmio_trace = None
+
+    def _trace_mmio(self, region, pa, size, value, write):
+        dev = getattr(region.device, "device", region.device)          # (a board wrapper's device)
+        off = pa - region.base
+        if hasattr(dev, "reg_name"):
+            reg = dev.reg_name(off)
+        else:
+            reg = getattr(dev, "REG_NAMES", {}).get(off & ~3)
+        s = self.state
+        self.tracer.event("mmio", s.icount, s.pc, s.el, pa, value & M64, size, int(write),
+                          text=f"{getattr(dev, 'name', None) or type(dev).__name__} {reg or f'+{off:#x}'}")
 
     def warn(self, what: str) -> None:
         """Count a warning for the run summary (unimplemented behaviour etc.)."""
@@ -183,7 +212,8 @@ class Cpu:
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
                             mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access(),
-                            fp_host=not s.fpcr & (3 << 22 | 1 << 24))
+                            fp_host=not s.fpcr & (3 << 22 | 1 << 24),
+                            trace=self.tracer.ctx_level if self.tracer is not None else 0)
 
     def fp_access(self) -> int:
         """What an FP/AdvSIMD instruction does at the current EL (``abi.FP_*``):
@@ -238,7 +268,18 @@ class Cpu:
         if va & (align - 1) and (acc & ACC_ALIGN or self.sctlr() & SCTLR.A):
             raise data_abort(va, FSC_ALIGNMENT, write=write)
 
+    def set_watchpoints(self, points) -> None:
+        self.watchpoints = list(points)
+        self.watch_pages = {p for lo, hi, _ in self.watchpoints for p in range(lo & ~0xFFF, hi, 0x1000)}
+
+    def _watch(self, va: int, size: int, write: bool) -> None:
+        for lo, hi, kind in self.watchpoints:
+            if va < hi and lo < va + size and (kind == "access" or (kind == "write") == write):
+                raise WatchHit(kind, max(va, lo))
+
     def read(self, va: int, size: int, acc: int = 0, isv=None) -> int:
+        if self.watchpoints:
+            self._watch(va, size, False)
         if va & (size - 1):
             self.check_alignment(va, size, False, acc)
             if (va & 0xFFF) + size > 0x1000 and self.mmu.enabled(self.state.el):
@@ -259,6 +300,8 @@ class Cpu:
         return int.from_bytes(bytes(self.read((va + i) & M64, 1, acc, isv) for i in range(n)), "little")
 
     def write(self, va: int, size: int, value: int, acc: int = 0, isv=None) -> None:
+        if self.watchpoints:
+            self._watch(va, size, True)
         if va & (size - 1):
             self.check_alignment(va, size, True, acc)
             if (va & 0xFFF) + size > 0x1000 and self.mmu.enabled(self.state.el):
@@ -344,6 +387,11 @@ class Cpu:
                 sr.set("FAR" + sfx, exc.far)
             if exc.ipa is not None and target == 2:
                 sr.set("HPFAR_EL2", (exc.ipa >> 12) << 4)     # FIPA: IPA[43:12] in bits 39:4
+        self.taken[vec, ec] += 1
+        if self.tracer is not None:
+            self.tracer.event("exception", s.icount, s.pc, from_el, target, offset + vec,
+                              sr.get("ESR" + sfx) if vec in (VEC_SYNC, VEC_SERROR) else 0,
+                              exc.far if exc.far is not None else 0, sr.get("ELR" + sfx))
         self.set_pstate_el(target, 1)
         s.daif = 0x3C0
         s.ss = s.il = 0
@@ -377,6 +425,8 @@ class Cpu:
             self.set_pstate_el(target, spsel)
         s.ss = 0
         self.excl_clear()
+        if self.tracer is not None:
+            self.tracer.event("eret", s.icount, s.pc, int(sfx[-1]), s.el, new_pc, spsr)
         return new_pc
 
 

@@ -27,11 +27,31 @@ EC_SP_ALIGN = 0x26
 EC_SERROR = 0x2F
 EC_BRK64 = 0x3C
 
+#: EC -> the short name the ARM ARM gives the class (ESR_ELx.EC), for summaries and traces
+EC_NAMES = {
+    0x00: "Unknown", 0x01: "WFx", 0x03: "MCR/MRC cp15", 0x07: "FP/SIMD access", 0x0E: "Illegal state",
+    0x11: "SVC32", 0x15: "SVC64", 0x16: "HVC64", 0x17: "SMC64", 0x18: "MSR/MRS/SYS", 0x19: "SVE",
+    0x20: "IABT lower", 0x21: "IABT same", 0x22: "PC align", 0x24: "DABT lower", 0x25: "DABT same",
+    0x26: "SP align", 0x2C: "FP exception", 0x2F: "SError", 0x30: "Breakpoint lower", 0x31: "Breakpoint same",
+    0x32: "Step lower", 0x33: "Step same", 0x34: "Watchpoint lower", 0x35: "Watchpoint same", 0x3C: "BRK64",
+}
+
 # Data/instruction fault status codes (ISS.DFSC / IFSC)
 FSC_ADDR_SIZE_L0 = 0x00
 FSC_TRANSLATION_L0 = 0x04
 FSC_EXTERNAL = 0x10      # synchronous external abort, not on a walk
 FSC_ALIGNMENT = 0x21
+
+
+class WatchHit(Exception):
+    """An access touched a debugger's watchpoint (a64jit/debug.py): not an
+    architectural event: the engines stop before the instruction, which has
+    not retired (as AArch64 reports a watchpoint), and hand this to the
+    debugger.  ``kind``: "write", "read" or "access"; ``addr``: the access."""
+
+    def __init__(self, kind: str, addr: int):
+        super().__init__(kind, addr)
+        self.kind, self.addr = kind, addr
 
 
 class GuestException(Exception):

@@ -30,12 +30,25 @@ def helper(fn):
 
 @helper
 def mrs(cpu, key, rt):
-    return cpu.sysregs.read(key, rt)
+    v = cpu.sysregs.read(key, rt)
+    if cpu.tracer is not None:
+        _trace_sysreg(cpu, key, False, v)
+    return v
 
 
 @helper
 def msr(cpu, key, rt, value):
     cpu.sysregs.write(key, rt, value)
+    if cpu.tracer is not None:
+        _trace_sysreg(cpu, key, True, value)
+
+
+def _trace_sysreg(cpu, key, write, value):
+    """A system-register access the runtime handled, for the trace (runtime/trace.py)."""
+    r = D.BY_KEY.get(key)
+    s = cpu.state
+    cpu.tracer.event("sysreg", s.icount, s.pc, s.el, key, int(write), value & 0xFFFFFFFFFFFFFFFF,
+                     text=r.name if r is not None else "S%d_%d_C%d_C%d_%d" % D.encoding_fields(key))
 
 
 @helper
@@ -50,6 +63,9 @@ def sys(cpu, key, value, rt=31):
     if el < 2 and cpu.sysregs.get("HCR_EL2") & _sysop_traps(d, el):
         raise GuestException(EC_SYSREG, trap_iss(key, rt, False), target_el=2)
     handler = _SYSOPS.get(d.kind)
+    if cpu.tracer is not None and d.kind != "at":
+        s = cpu.state
+        cpu.tracer.event("tlbi" if d.kind == "tlbi" else "cache", s.icount, s.pc, el, value, text=d.name)
     handler(cpu, d, value)
 
 

@@ -50,10 +50,11 @@ class RamRegion:
 
 
 class MmioRegion:
-    __slots__ = ("base", "size", "end", "device")
+    __slots__ = ("base", "size", "end", "device", "reads", "writes")
 
     def __init__(self, base: int, size: int, device):
         self.base, self.size, self.end, self.device = base, size, base + size, device
+        self.reads = self.writes = 0           # accesses (statistics: the run's profile)
 
 
 class PhysMemory:
@@ -62,6 +63,7 @@ class PhysMemory:
         self._bases: list[int] = []
         self._last = None
         self.write_observers: list = []
+        self.mmio_trace = None       # fn(region, pa, size, value, write) after each device access (tracing)
 
     # -- building -------------------------------------------------------
     def _insert(self, region):
@@ -119,7 +121,11 @@ class PhysMemory:
             return int.from_bytes(r.buf[off: off + size], "little")
         if size == 16:                   # a 128-bit SIMD&FP access: two 64-bit ones (AArch64.Mem)
             return self.read(addr, 8) | self.read(addr + 8, 8) << 64
-        return r.device.mmio_read(addr - r.base, size)
+        r.reads += 1
+        v = r.device.mmio_read(addr - r.base, size)
+        if self.mmio_trace is not None:
+            self.mmio_trace(r, addr, size, v, False)
+        return v
 
     def write(self, addr: int, size: int, value: int) -> None:
         r = self._lookup(addr, size)
@@ -137,7 +143,10 @@ class PhysMemory:
             self.write(addr, 8, value & 0xFFFFFFFFFFFFFFFF)
             self.write(addr + 8, 8, value >> 64)
             return
+        r.writes += 1
         r.device.mmio_write(addr - r.base, size, value)
+        if self.mmio_trace is not None:
+            self.mmio_trace(r, addr, size, value, True)
 
     def read_bytes(self, addr: int, size: int) -> bytes:
         r = self.region_of(addr, size)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ctypes
 
-STATE_LAYOUT_VERSION = 2
+STATE_LAYOUT_VERSION = 3
 SYSREG_SLOTS = 512
 TLB_ENTRIES = 1024             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
 TLB_ENTRY_WORDS = 4            # (the format of an entry is runtime/abi.py's)
@@ -64,6 +64,9 @@ class CpuState(ctypes.Structure):
         # The soft TLB (filled by the runtime, probed inline by generated code
         # at constant offsets from the state pointer: no pointer to load).
         ("tlb", u64 * (TLB_ENTRIES * TLB_ENTRY_WORDS)),
+        # The trace buffer's next free entry and its end (host addresses;
+        # equal, 0, when not tracing): runtime/abi.py "the trace buffer".
+        ("trace_ptr", u64), ("trace_end", u64),
     ]
 
 

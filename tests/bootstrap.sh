@@ -12,6 +12,7 @@ command -v git >/dev/null 2>&1 || need="$need git"                              
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need="$need qemu-system-arm"               # the QEMU oracle
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need="$need gcc-aarch64-linux-gnu"       # kvm_test in the initramfs
 command -v dtc >/dev/null 2>&1 || need="$need device-tree-compiler"                          # reads our DTBs back
+command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"                       # drives the GDB stub
 python -c "import libfdt" >/dev/null 2>&1 || {                                                # pylibfdt builds from source:
     command -v swig >/dev/null 2>&1 || need="$need swig"
     command -v cc >/dev/null 2>&1 || need="$need gcc"

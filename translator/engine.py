@@ -11,13 +11,20 @@ something needs the caller, and says why it stopped:
   (not taken: PC and state are at the faulting instruction);
 - ``PENDING``: an event needs the caller (the CPU is halted in WFI, ...);
 - ``NO_CODE``: PC is outside the code the engine was allowed to run
-  (``code_range``).
+  (``code_range``);
+- ``DEBUG``: the next instruction is at one of ``breakpoints`` (nothing of
+  it executed), or an access touched a watchpoint (the returned WatchHit;
+  the instruction has not retired).
+
+A debugger (a64jit/debug.py) sets ``breakpoints`` with ``set_breakpoints``
+and ``skip_pc`` to step off a breakpoint: the breakpoint at ``skip_pc`` does
+not stop the engine until an instruction has retired.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-BUDGET, EXCEPTION, PENDING, NO_CODE = "budget", "exception", "pending", "untranslatable"
+BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG = "budget", "exception", "pending", "untranslatable", "debug"
 ENGINES = ("jit", "interp")
 
 
@@ -25,9 +32,16 @@ class Engine(ABC):
     name: str
     stats = None              # engine-specific counters (the JIT's translation figures), or None
 
+    breakpoints: frozenset = frozenset()
+    skip_pc: int | None = None
+
     @abstractmethod
     def run(self, budget: int) -> tuple[str, object]:
         """(status, GuestException or None); see the module docstring."""
+
+    def set_breakpoints(self, addrs) -> None:
+        """Stop (DEBUG) before executing an instruction at any of these virtual addresses."""
+        self.breakpoints = frozenset(addrs)
 
     def close(self) -> None:
         """Give back what the engine holds (the JIT: its linked code)."""

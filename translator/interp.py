@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from ..runtime.abi import PENDING_HOST, FP_OK
 from ..runtime.helpers import HELPERS
-from ..runtime.exceptions import GuestException, undefined, data_abort, FSC_ALIGNMENT, fp_access_exception
+from ..runtime.exceptions import GuestException, WatchHit, undefined, data_abort, FSC_ALIGNMENT, fp_access_exception
 from .decode import decode
-from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
+from .engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
 from .fields import MASK, CRC32_TABLE, CRC32C_TABLE, TABLES
 from .fpops import FP_OPS, FP_RESULT_BITS
 from .semantics import lookup
@@ -283,6 +283,8 @@ class InterpEngine(Engine):
         target = s.icount + budget
         lo, hi = self.code_range if self.code_range is not None else (0, 1 << 64)
         s.pending &= PENDING_HOST                # (an exit request for the host stays: runloop.py)
+        if cpu.tracer is not None or self.breakpoints or cpu.watchpoints:
+            return self._run_traced(target, lo, hi)
         while s.icount < target:
             if not lo <= s.pc < hi:
                 return NO_CODE, None
@@ -293,3 +295,55 @@ class InterpEngine(Engine):
             if cpu.halted or s.pending or cpu.async_dirty and cpu.pending_interrupt() is not None:
                 return PENDING, None             # (s.pending: an exit request from another thread)
         return BUDGET, None
+
+    def _run_traced(self, target, lo, hi):
+        """``run`` under a debugger (breakpoints, watchpoints) or recording
+        each instruction retired: as a one-instruction block (blocks level)
+        or with the registers it changed (insns level)."""
+        cpu = self.cpu
+        s = cpu.state
+        tr = cpu.tracer
+        insns = tr is not None and tr.level == "insns"
+        bps = self.breakpoints
+        while s.icount < target:
+            pc, el, before = s.pc, s.el, s.icount
+            if not lo <= pc < hi:
+                return NO_CODE, None
+            if pc in bps:
+                if pc != self.skip_pc:
+                    return DEBUG, None
+            self.skip_pc = None
+            try:
+                self.interp.step()
+            except GuestException as exc:
+                return EXCEPTION, exc
+            except WatchHit as hit:
+                return DEBUG, hit
+            if tr is None:
+                pass
+            elif s.icount != before:
+                if insns:
+                    try:
+                        word = int.from_bytes(cpu.mem.read_bytes(cpu.fetch_pa(pc), 4), "little")
+                    except Exception:               # (the code changed its own mapping: no word)
+                        word = 0
+                    tr.retired(cpu, pc, word, el)
+                else:
+                    tr.block(pc, before, el, 1)
+            if cpu.halted or s.pending or cpu.async_dirty and cpu.pending_interrupt() is not None:
+                return PENDING, None
+        return BUDGET, None
+
+    def step_one(self):
+        """Execute the next instruction whatever breakpoint or watchpoint it
+        touches (a debugger stepping off one): (status, exception)."""
+        cpu = self.cpu
+        saved, cpu.watchpoints = cpu.watchpoints, []
+        self.skip_pc = cpu.state.pc
+        try:
+            return self._run_traced(cpu.state.icount + 1, 0, 1 << 64)
+        finally:
+            cpu.watchpoints = saved
+            self.skip_pc = None
+
+    step = step_one          # (the engine interface's debugger step)

@@ -88,6 +88,25 @@ def _lowest_bit(v: int) -> int:
     return (v & -v).bit_length() - 1
 
 
+#: (start, end, name) of the register blocks of the distributor and the redistributor's frames
+#: (RD_base; SGI_base at +0x10000), for traces: "GICD ISENABLER1" (12.9, 12.10, 12.11)
+_GICD_BLOCKS = ((0x0, 0x4, "CTLR"), (0x4, 0x8, "TYPER"), (0x8, 0xC, "IIDR"), (0xC, 0x10, "TYPER2"),
+                (0x10, 0x14, "STATUSR"), (0x80, 0x100, "IGROUPR"), (0x100, 0x180, "ISENABLER"),
+                (0x180, 0x200, "ICENABLER"), (0x200, 0x280, "ISPENDR"), (0x280, 0x300, "ICPENDR"),
+                (0x300, 0x380, "ISACTIVER"), (0x380, 0x400, "ICACTIVER"), (0x400, 0x800, "IPRIORITYR"),
+                (0x800, 0xC00, "ITARGETSR"), (0xC00, 0xD00, "ICFGR"), (0xD00, 0xE00, "IGRPMODR"),
+                (0xE00, 0xF00, "NSACR"), (0xF00, 0xF04, "SGIR"), (0xF10, 0xF30, "CPENDSGIR/SPENDSGIR"),
+                (0x6000, 0x8000, "IROUTER"), (0xFFD0, 0x10000, "ID"))
+_GICR_BLOCKS = ((0x0, 0x4, "CTLR"), (0x4, 0x8, "IIDR"), (0x8, 0x10, "TYPER"), (0x10, 0x14, "STATUSR"),
+                (0x14, 0x18, "WAKER"), (0xFFD0, 0x10000, "ID")) + tuple(
+    (0x10000 + a, 0x10000 + b, n) for a, b, n in ((0x80, 0x84, "IGROUPR0"), (0x100, 0x104, "ISENABLER0"),
+                                                   (0x180, 0x184, "ICENABLER0"), (0x200, 0x204, "ISPENDR0"),
+                                                   (0x280, 0x284, "ICPENDR0"), (0x300, 0x304, "ISACTIVER0"),
+                                                   (0x380, 0x384, "ICACTIVER0"), (0x400, 0x420, "IPRIORITYR"),
+                                                   (0xC00, 0xC04, "ICFGR0"), (0xC04, 0xC08, "ICFGR1"),
+                                                   (0xD00, 0xD04, "IGRPMODR0"), (0xE00, 0xE04, "NSACR")))
+
+
 class _Frame:
     """One MMIO region (the distributor, or the redistributor's two frames).
     Handlers return None (read) / False (write) for accesses the GIC does not
@@ -95,6 +114,17 @@ class _Frame:
 
     def __init__(self, gic, name, read, write):
         self.gic, self.name, self._read, self._write = gic, name, read, write
+        self._blocks = _GICD_BLOCKS if name == "GICD" else _GICR_BLOCKS
+
+    def reg_name(self, offset: int) -> str | None:
+        """The register at ``offset`` (with its index in a block of several), for traces."""
+        for a, b, n in self._blocks:
+            if a <= offset < b:
+                if b - a <= 8 or n == "ID":
+                    return n
+                width = 8 if n == "IROUTER" else 1 if n in ("IPRIORITYR", "ITARGETSR") else 4
+                return f"{n}{(offset - a) // width}"
+        return None
 
     def mmio_read(self, offset: int, size: int) -> int:
         v = self._read(offset, size) if size in (1, 2, 4, 8) and not offset % size else None
@@ -170,12 +200,20 @@ class GicV3:
         bit = 1 << intid
         if level == bool(self.level & bit):
             return
+        self._trace("irq_line", intid, int(level))
         if level:
             self.level |= bit
             if self.edge & bit:
                 self.latch |= bit
         else:
             self.level &= ~bit
+
+    def _trace(self, kind: str, *fields) -> None:
+        """An interrupt event for the trace being recorded (runtime/trace.py), if any."""
+        t = self.cpu.tracer
+        if t is not None:
+            s = self.cpu.state
+            t.event(kind, s.icount, s.pc, s.el, *fields)
 
     # --------------------------------------------------------------- outputs
     def _update(self) -> None:
@@ -254,6 +292,7 @@ class GicV3:
         self.latch &= ~(1 << intid)
         self.apr[group] |= 1 << ((prio & self._gmask(group)) >> APR_SHIFT)
         self._update()
+        self._trace("irq_ack", intid, group)
         return intid
 
     def _eoi(self, group: int, intid: int) -> None:
@@ -261,6 +300,7 @@ class GicV3:
         belongs to this group), and deactivation too when EOImode = 0."""
         if intid >= self.num_irqs:             # 1020-1023, or no such interrupt: ignored
             return
+        self._trace("irq_eoi", intid, group)
         a0, a1 = self.apr
         if not a0 | a1:
             self.cpu.warn("GICv3: EOI with no active priority: ignored")
@@ -344,6 +384,7 @@ class GicV3:
             prio = lr >> LR_PRIO_SHIFT & 0xFF
             self.vapr[group] |= 1 << ((prio & self._v_gmask(group)) >> APR_SHIFT)
         self._update()
+        self._trace("irq_ack", intid, 2 + group)          # (groups 2, 3 in a trace: virtual 0, 1)
         return intid
 
     def _v_find_active(self, intid: int):
@@ -374,6 +415,7 @@ class GicV3:
         EOIcount when the interrupt is in no LR (VirtualWriteEOIR*)."""
         if 1020 <= intid <= 1023:
             return
+        self._trace("irq_eoi", intid, 2 + group)
         a0, a1 = self.vapr
         if not a0 | a1:
             return                              # nothing active: the LRs are not checked

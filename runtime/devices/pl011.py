@@ -97,6 +97,13 @@ _NAMES = {DR: "DR", RSR: "RSR", FR: "FR", ILPR: "ILPR", IBRD: "IBRD", FBRD: "FBR
 
 
 class Pl011:
+    #: offset -> register name (the table above), for traces
+    REG_NAMES = {0x000: "DR", 0x004: "RSR/ECR", 0x018: "FR", 0x020: "ILPR", 0x024: "IBRD", 0x028: "FBRD",
+                 0x02C: "LCR_H", 0x030: "CR", 0x034: "IFLS", 0x038: "IMSC", 0x03C: "RIS", 0x040: "MIS",
+                 0x044: "ICR", 0x048: "DMACR", **{0xFE0 + 4 * i: n for i, n in enumerate(
+                     ("PeriphID0", "PeriphID1", "PeriphID2", "PeriphID3", "PCellID0", "PCellID1", "PCellID2",
+                      "PCellID3"))}}
+
     def __init__(self, out, irq=lambda level: None, warn=lambda what: None):
         self.out = out
         self.irq = irq

@@ -44,6 +44,12 @@ M32 = 0xFFFFFFFF
 
 
 class Pl031:
+    #: offset -> register name (the table above), for traces
+    REG_NAMES = {0x00: "DR", 0x04: "MR", 0x08: "LR", 0x0C: "CR", 0x10: "IMSC", 0x14: "RIS", 0x18: "MIS",
+                 0x1C: "ICR", **{0xFE0 + 4 * i: n for i, n in enumerate(
+                     ("PeriphID0", "PeriphID1", "PeriphID2", "PeriphID3", "PCellID0", "PCellID1", "PCellID2",
+                      "PCellID3"))}}
+
     def __init__(self, now, irq=lambda level: None, warn=lambda what: None, start: int | None = None):
         self.now = now
         self.irq = irq

@@ -6,11 +6,10 @@ boot with ``console=ttyAMA0 earlycon`` and no root file system; each run is
 read line by line and stopped once it prints the furthest milestone this
 test asks for.  The milestones must appear in order, and every console
 line up to there must be the same on both, once the time stamps are gone,
-except the differences listed below with their reasons (docs/boot.md keeps
-the same list).
+except the differences listed with their reasons in console_compare.py
+(docs/boot.md keeps the same list).
 """
 import os
-import re
 import selectors
 import signal
 import subprocess
@@ -20,6 +19,7 @@ import time
 import pytest
 
 from tests import debian
+from tests.system.console_compare import QEMU_ONLY, A64JIT_ONLY, order_differences, STAMP, unexplained
 
 APPEND = "console=ttyAMA0 earlycon"
 MILESTONES = [
@@ -32,30 +32,6 @@ MILESTONES = [
     # the end of a boot with no root file system, on QEMU too
     "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
 ]
-#: lines only QEMU prints, and why
-QEMU_ONLY = [
-    (r"random: crng init done", "QEMU passes /chosen rng-seed; a64jit passes no seed unless --seed"),
-    (r"CPU features: detected: Spectre-v2", "a64jit advertises ID_AA64PFR0_EL1.CSV2 = 1 (no branch predictor to attack)"),
-    (r"CPU features: (kernel page table isolation forced ON by KASLR|detected: Kernel page table isolation)",
-     "no kaslr-seed, so no KASLR, so KPTI is not forced (and CSV3 = 1)"),
-    (r"KASLR enabled|Kernel Offset: 0x|PHYS_OFFSET: ", "no kaslr-seed (runs stay deterministic)"),
-    (r"ITS|LPI|MSI: |MSI domain", "the board has no GIC ITS"),
-    (r"CPU features: detected: 32-bit EL[01] Support", "AArch32 is not implemented"),
-    (r"hw perfevents", "no PMU (ID_AA64DFR0_EL1.PMUVer = 0)"),
-    (r"pl061|gpio|pci|PCI|virtio|fw_cfg|fw-cfg|cfi|physmap", "devices the board does not have"),
-]
-#: lines only a64jit prints, and why
-A64JIT_ONLY = [
-    (r"KASLR disabled due to lack of seed|Kernel Offset: disabled", "no kaslr-seed"),
-]
-#: lines whose figures depend on the layout of memory, on KPTI or on time: compared without their numbers
-FIGURES = re.compile(r"^(NUMA: NODE_DATA|Memory: |node 0 deferred pages|ASID allocator|rtc-pl031 .*setting system "
-                     r"clock|audit: |Calibrating delay|sched_clock|clocksource: |Freeing |printk: console|CPU features: 0x)")
-STAMP = re.compile(rb"^\[ *\d+\.\d+\] ")
-
-
-def _norm(line: str) -> str:
-    return re.sub(r"0x[0-9a-f]+|\d+", "#", line) if FIGURES.match(line) else line
 
 
 def _read_until(cmd, stop: str, timeout: float) -> list[str]:
@@ -90,11 +66,6 @@ def _read_until(cmd, stop: str, timeout: float) -> list[str]:
     return lines
 
 
-def _unexplained(lines, others, allowed):
-    other = {_norm(x) for x in others}
-    return [x for x in lines if _norm(x) not in other and not any(re.search(p, x) for p, _ in allowed)]
-
-
 @pytest.mark.slow
 def test_debian_kernel_milestones_beside_qemu():
     kernel = debian.kernel()
@@ -108,5 +79,6 @@ def test_debian_kernel_milestones_beside_qemu():
     assert reached == MILESTONES, f"furthest milestone: {reached[-1] if reached else None}; last lines:\n" + \
         "\n".join(ours[-10:])
     assert [ours.index(m) for m in MILESTONES] == sorted(ours.index(m) for m in MILESTONES)
-    assert _unexplained(qemu, ours, QEMU_ONLY) == []
-    assert _unexplained(ours, qemu, A64JIT_ONLY) == []
+    assert unexplained(qemu, ours, QEMU_ONLY) == []
+    assert unexplained(ours, qemu, A64JIT_ONLY) == []
+    assert order_differences(qemu, ours) == []

@@ -10,7 +10,10 @@ test types into the console as a person would, waiting for each answer:
 ``kvm_test`` (samples/linux/kvm_test.c: a VM with one vCPU whose guest code
 makes an MMIO write, an MMIO read and a PSCI SYSTEM_OFF: the exits it gets
 are printed), then ``poweroff -f``, which must end the run with status 0.
-What the shell answers must be what it answers on QEMU.
+What the shell answers must be what it answers on QEMU, and the whole
+console, kernel log and userspace, must be QEMU's line for line once time
+stamps are stripped, except the differences console_compare.py lists with
+their reasons.
 """
 import os
 import re
@@ -22,6 +25,7 @@ import time
 import pytest
 
 from tests import debian
+from tests.system.console_compare import QEMU_ONLY, A64JIT_ONLY, order_differences, console_lines, unexplained
 
 APPEND = "console=ttyAMA0 earlycon rdinit=/init"
 PROMPT = b"/ # "
@@ -110,6 +114,12 @@ def test_busybox_shell_and_a_kvm_guest_as_on_qemu():
                                 "kvm_test: exit SYSTEM_EVENT type=1 (shutdown)", "kvm_test: ok"], kvm
     assert kvm == qemu[3]
     assert status == 0 and qemu[4] == 0, out[-500:].decode(errors="replace")
+    # the whole conversation, kernel log and userspace, line by line
+    ours_lines, qemu_lines = console_lines(out), console_lines(qemu[5])
+    assert "Run /init as init process" in ours_lines and "init: userspace is up (6.1.0-57-arm64)" in ours_lines
+    assert unexplained(qemu_lines, ours_lines, QEMU_ONLY) == []
+    assert unexplained(ours_lines, qemu_lines, A64JIT_ONLY) == []
+    assert order_differences(qemu_lines, ours_lines) == []
 
 
 @pytest.mark.slow

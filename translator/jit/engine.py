@@ -23,19 +23,20 @@ import collections
 import ctypes
 import time
 import weakref
+from time import perf_counter
 
 from ...runtime import abi
 from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
                             PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
-                            HELPER_MEM_WRITE_PAIR, HELPER_FP, unpack_fp_id, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
+                            HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
-from ...runtime.exceptions import GuestException
+from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.memory import RamRegion
 from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
 from ..fpops import FP_FNS
-from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE
+from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
 from . import entry
@@ -44,6 +45,9 @@ from .config import JitConfig, HOT_OPT
 from .llvm import llvm_jit
 
 BATCH_BLOCKS = 64
+_KIND_NAMES = {HELPER_MEM_READ: "memory read", HELPER_MEM_WRITE: "memory write",
+               HELPER_MEM_READ_PAIR: "memory read pair", HELPER_MEM_WRITE_PAIR: "memory write pair",
+               HELPER_FP: "fp (softfloat)", HELPER_TRACE: "trace"}
 M64 = (1 << 64) - 1
 _TLB_W = TLB_ENTRY_WORDS
 _TLB_READ, _TLB_WRITE, _TLB_ADDEND = (off // 8 for off in (abi.TLB_READ_TAG, abi.TLB_WRITE_TAG, abi.TLB_ADDEND))
@@ -73,6 +77,11 @@ class Stats:
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
         self.tail_insns = 0             # instructions run by the interpreter to end a budget exactly
         self.fp_slow = 0                # FP operations generated code handed to the exact softfloat
+        self.tlb_fills = 0              # slow accesses that mapped their page for the inline fast path
+        self.exit_codes = [0] * 5       # returns from native code by exit code (abi EXIT_*)
+        self.dispatch_seconds = 0.0     # wall time inside native code (and the helpers it calls)
+        self.calls = [0] * len(HELPER_FNS)   # runtime helper calls (MRS, MSR, SYS, ...) by helper id
+        self.helpers = None             # with profiling on: helper kind -> [calls, seconds]
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -206,6 +215,8 @@ class JitEngine(Engine):
         self._check_tlb_context()
         cpu = self.cpu
         page = va & PAGE_MASK
+        if cpu.watch_pages and page in cpu.watch_pages:
+            return                               # a debugger watches it: every access comes here
         if self._tlb_key is None:
             pa_page = page
         else:
@@ -233,6 +244,7 @@ class JitEngine(Engine):
                 tlb[i + _TLB_WRITE] = page
         else:
             tlb[i + _TLB_READ] = page
+        self.stats.tlb_fills += 1
 
     def _unmap_page_for_writes(self, pa_page):
         """No TLB entry may let stores reach the physical page ``pa_page``."""
@@ -277,7 +289,12 @@ class JitEngine(Engine):
         keys = self.code_pages.pop(page, None)
         if not keys:
             return
-        self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
+        mods = {self.translations[k].module for k in keys if k in self.translations}
+        tr = self.cpu.tracer
+        if tr is not None:
+            st = self.state
+            tr.event("invalidate", st.icount, st.pc, st.el, page, len(mods))
+        self._drop_modules(mods)
 
     def _drop_modules(self, modules):
         dropped = False
@@ -331,6 +348,29 @@ class JitEngine(Engine):
             request_exit(self.state, PENDING_INVALIDATED)
 
     # -- the runtime entry (native code -> Python) --------------------------------
+    def profile_helpers(self) -> None:
+        """Count and time every runtime entry by kind (``stats.helpers``): a
+        few hundred nanoseconds more per entry, so only when asked
+        (``a64jit boot --profile``)."""
+        if self.stats.helpers is not None:
+            return
+        table = self.stats.helpers = {}
+        untimed = self.helper
+
+        def timed(sptr, info, a, b, c, pc):
+            t0 = perf_counter()
+            try:
+                return untimed(sptr, info, a, b, c, pc)
+            finally:
+                kind, arg = unpack_info(info)[:2]
+                key = HELPER_FNS[arg].__name__ if kind == HELPER_CALL else _KIND_NAMES.get(kind, str(kind))
+                e = table.get(key)
+                if e is None:
+                    e = table[key] = [0, 0.0]
+                e[0] += 1
+                e[1] += perf_counter() - t0
+        self.helper = timed
+
     def helper(self, sptr, info, a, b, c, pc):
         """Runtime entry from generated code (see ``LlvmEmitter._call_helper``).
         Returns the address of the helper_ret words (where a slow-path load
@@ -347,8 +387,16 @@ class JitEngine(Engine):
             return self.helper_ret_addr
         cpu = self.cpu
         kind, arg, acc, isv, index = unpack_info(info)
+        if kind == HELPER_TRACE:                      # at a block's entry or after its state is stored
+            tr = cpu.tracer
+            if arg == TRACE_FULL:
+                tr.flush_blocks()
+            else:
+                tr.retired(cpu, pc, a, b)
+            return self.helper_ret_addr
         try:
             if kind == HELPER_CALL:
+                self.stats.calls[arg] += 1
                 r = HELPER_FNS[arg](cpu, *(a, b, c)[:HELPER_ARITY[arg]])
                 s.helper_ret = (r or 0) & M64
                 s.ctx = cpu.compute_ctx()
@@ -361,6 +409,10 @@ class JitEngine(Engine):
                 return self.helper_ret_addr
             size = arg
             self.stats.slow_accesses += 1
+            # During the access the count is exact (as in the interpreter): a
+            # device may read the time, the console tap the count; a fault
+            # keeps it (the instruction at pc did not retire).
+            s.icount += index
             if kind == HELPER_MEM_READ:
                 v = cpu.read(a, size, acc, unpack_isv(isv))
                 if size == 16:                       # 128 bits: both helper_ret words
@@ -385,20 +437,19 @@ class JitEngine(Engine):
                 self._fill_tlb(a, True)
             else:
                 raise RuntimeError(f"unknown helper kind {kind}")
+            s.icount -= index
             if cpu.async_dirty and cpu.pending_interrupt() is not None:
                 request_exit(s, PENDING_IRQ)         # a device access raised an interrupt line
             return self.helper_ret_addr
-        except GuestException as exc:
+        except (GuestException, WatchHit) as exc:    # (a watchpoint: the debugger's, like a fault)
             self.exc = exc
-            s.pc = pc
-            s.icount += index               # exact for helpers already; memory: + index in block
+            s.pc = pc                       # the count: exact for helpers (index 0) and for accesses
             return 0
         except BaseException as exc:          # an a64jit bug: stop, report outside native code
             self.internal_error = exc
             self.exc = None
             request_exit(s, PENDING_HALT)
             s.pc = pc
-            s.icount += index
             return 0
 
     # -- translation ------------------------------------------------------------------
@@ -408,7 +459,7 @@ class JitEngine(Engine):
         block ends before it; executing it raises the fault precisely)."""
         if self.code_range is not None and not (self.code_range[0] <= addr < self.code_range[1] - 3):
             return None
-        if addr & 3:
+        if addr & 3 or addr in self.breakpoints:     # (a breakpoint: the block ends before it)
             return None
         cpu = self.cpu
         vpage = addr & PAGE_MASK
@@ -455,6 +506,10 @@ class JitEngine(Engine):
                     # calls (BL/BLR) and not-taken paths are likely next.
                     todo.extend(b.successors + [b.end_pc])
         self.stats.blocks_lifted += len(batch)
+        tr = self.cpu.tracer
+        if tr is not None:
+            st = self.state
+            tr.event("translate", st.icount, pc, st.el, len(batch), sum(b.ninsns for b in batch))
         t1 = time.perf_counter()
         self.stats.lift_seconds += t1 - t0
         linked = self._compile(batch)
@@ -607,7 +662,26 @@ class JitEngine(Engine):
         if self._tail is None:
             from ..interp import InterpEngine
             self._tail = InterpEngine(self.cpu, code_range=self.code_range)
+            self._tail.breakpoints = self.breakpoints
         return self._tail
+
+    def set_breakpoints(self, addrs) -> None:
+        """Translated code never holds an instruction at a breakpoint: the
+        blocks that cover an address added or removed are dropped (with
+        their modules), so they are lifted again, ending before it."""
+        new = frozenset(addrs)
+        changed = new ^ self.breakpoints
+        self.breakpoints = new
+        if self._tail is not None:
+            self._tail.breakpoints = new
+        if changed:
+            self._drop_modules({t.module for t in self.translations.values()
+                                if any(t.pc <= a < t.end for a in changed)})
+            self.flush_jump_cache()
+
+    def step(self):
+        """One instruction, breakpoint or watchpoint there or not (a debugger's step)."""
+        return self._tail_engine().step_one()
 
     def _untranslatable(self):
         """No block at PC: inside the allowed range this is the architectural
@@ -653,8 +727,12 @@ class JitEngine(Engine):
                     cpu.check_illegal_state()
                 except GuestException as exc:
                     return EXCEPTION, exc
+            t0 = perf_counter()
             r = self.dispatch(self.sptr)
-            self.stats.exits += 1
+            st = self.stats
+            st.dispatch_seconds += perf_counter() - t0
+            st.exits += 1
+            st.exit_codes[r if 0 <= r < 5 else 0] += 1
             if r == EXIT_BUDGET and s.budget > s.icount and not s.pending:
                 # A block left at its entry with budget left and nothing pending:
                 # it has just become hot if it fits; else the next block does not
@@ -666,9 +744,11 @@ class JitEngine(Engine):
                 if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
                     self.tier_up(s.pc, s.ctx)
                     continue
-                before = s.icount
+                before, pc0, el0 = s.icount, s.pc, s.el
                 status, exc = self._tail_engine().run(min(s.budget - s.icount, MAX_BLOCK_INSNS))
                 self.stats.tail_insns += s.icount - before
+                if cpu.tracer is not None and s.icount > before:
+                    cpu.tracer.block(pc0, before, el0, s.icount - before)
                 if status == BUDGET and not s.pending:
                     continue
                 return status, exc
@@ -676,7 +756,8 @@ class JitEngine(Engine):
                 err, self.internal_error = self.internal_error, None
                 raise RuntimeError("a64jit internal error in a runtime helper") from err
             if r == EXIT_EXCEPTION:
-                return EXCEPTION, self._exception_from_state()
+                exc = self._exception_from_state()
+                return (DEBUG if type(exc) is WatchHit else EXCEPTION), exc
             if r == EXIT_PENDING or s.pending:
                 if s.pending & ~(PENDING_INVALIDATED | PENDING_HOT) or cpu.halted:
                     return PENDING, None
@@ -684,6 +765,14 @@ class JitEngine(Engine):
             if r == EXIT_BUDGET:
                 return BUDGET, None
             if r == EXIT_NOTRANS:
+                if s.pc in self.breakpoints:     # never translated: every way there comes here
+                    if s.pc != self.skip_pc:
+                        return DEBUG, None
+                    self.skip_pc = None
+                    status, exc = self._tail_engine().step_one()
+                    if status == BUDGET and not s.pending:
+                        continue
+                    return status, exc
                 t = self._translation(s.pc, s.ctx, MAX_BLOCK_INSNS)
                 if t is None:
                     return self._untranslatable()

@@ -23,10 +23,12 @@ outside the module into ``ret`` stubs back to the dispatcher).
 """
 from __future__ import annotations
 
-from ...runtime.abi import unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION, PAGE_BITS
+from ...runtime.abi import (unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION,
+                            PAGE_BITS, OFF_TRACE_PTR, OFF_TRACE_END, TRACE_ENTRY_SIZE, TRACE_BLOCKS, TRACE_INSNS,
+                            TRACE_FULL, TRACE_INSN, HELPER_TRACE, pack_info, pack_trace_word)
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES
+from .emitter import LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES, _c
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -56,7 +58,10 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
     ``next_base`` of the block before it in the module).  ``fetch(addr)``
     returns the instruction word or None when it cannot be fetched.
     Returns None if the first instruction cannot be fetched."""
-    e = LlvmEmitter(unpack_ctx(ctx), base)
+    c = unpack_ctx(ctx)
+    e = LlvmEmitter(c, base)
+    if c.trace == TRACE_INSNS:
+        limit = 1                                       # one instruction a block: each is recorded
     words = []
     addr = pc
     for i in range(limit):
@@ -75,6 +80,9 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
         return None
     e.flush()
     e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)           # the count at block end (see _lifted)
+    if c.trace == TRACE_INSNS:                            # the state is stored: record the instruction
+        e.emit(f"%tri{base} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {pack_info(HELPER_TRACE, TRACE_INSN)}, i64 {words[0]}, "
+               f"i64 {c.el}, i64 0, i64 {_c(pc, 64)})")
     # Exits to statically known PCs chain to that block's label.
     chainable = not e.context_may_change and not e.raised
     next_pc = e.next_pc if e.next_pc is not None else addr
@@ -111,13 +119,46 @@ def _lifted(e, pc, ctx, n, addr, words, limit, chains, base) -> LiftedBlock:
             f"  %{b + 3} = load volatile i64, ptr %{b + 2}\n"      # zeroed by exit requests
             f"  %{b + 4} = add i64 %{b + 1}, {n}\n"                # count at block end
             f"  %{b + 5} = icmp ugt i64 %{b + 4}, %{b + 3}\n"
-            f"  br i1 %{b + 5}, label %leave, label %B{b}\n"
-            f"B{b}:\n")
+            f"  br i1 %{b + 5}, label %leave, label %{'TR' if e.ctx.trace == TRACE_BLOCKS else 'B'}{b}\n")
+    if e.ctx.trace == TRACE_BLOCKS:
+        head += _trace_entry(b, pc, e.ctx.el, n)
+    head += f"B{b}:\n"
     # Statically known successors (for batching): branch targets, the return
     # point of SVC-like exceptions, or the fall-through.
     successors = e.succ if e.next_pc is not None or e.raised else [addr]
     return LiftedBlock(pc, ctx, n, addr, head + "\n".join(e.lines), e.globals_used, words, successors,
                        limit, chains, base, e.tmp)
+
+
+def _trace_entry(b: int, pc: int, el: int, n: int) -> str:
+    """Append this block's entry {pc, trace word} to the trace buffer (runtime/abi.py
+    "the trace buffer"), making room first when it is full.  Named values: the
+    numbered ones stay the emitter's."""
+    t = f"%tr{b}"
+    const = pack_trace_word(0, el, n)
+    return (f"TR{b}:\n"
+            f"  {t}a = getelementptr i8, ptr %s, i64 {OFF_TRACE_PTR}\n"
+            f"  {t}p = load i64, ptr {t}a\n"
+            f"  {t}ea = getelementptr i8, ptr %s, i64 {OFF_TRACE_END}\n"
+            f"  {t}e = load i64, ptr {t}ea\n"
+            f"  {t}f = icmp uge i64 {t}p, {t}e\n"
+            f"  br i1 {t}f, label %TF{b}, label %TW{b}\n"
+            f"TF{b}:\n"
+            f"  {t}h = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {pack_info(HELPER_TRACE, TRACE_FULL)}, i64 0, i64 0, i64 0, "
+            f"i64 {_c(pc, 64)})\n"
+            f"  {t}p2 = load i64, ptr {t}a\n"
+            f"  br label %TW{b}\n"
+            f"TW{b}:\n"
+            f"  {t}q = phi i64 [{t}p, %TR{b}], [{t}p2, %TF{b}]\n"
+            f"  {t}r = inttoptr i64 {t}q to ptr\n"
+            f"  store i64 {_c(pc, 64)}, ptr {t}r\n"
+            f"  {t}c = and i64 %{b + 1}, {(1 << 56) - 1}\n"
+            f"  {t}w = or i64 {t}c, {_c(const, 64)}\n"
+            f"  {t}r8 = getelementptr i8, ptr {t}r, i64 8\n"
+            f"  store i64 {t}w, ptr {t}r8\n"
+            f"  {t}n = add i64 {t}q, {TRACE_ENTRY_SIZE}\n"
+            f"  store i64 {t}n, ptr {t}a\n"
+            f"  br label %B{b}\n")
 
 
 INTRINSICS = """
