@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 
-from .runtime.trace import Block, Insn
+from .runtime.trace import Block, Insn, mmio_device_register
 from .syndrome import describe_esr, describe_sysreg_key, ec_name
 
 PID = 1
@@ -45,13 +45,6 @@ def el_tid(el: int) -> int:
 
 def _us(icount: int) -> float:
     return icount / 1000
-
-
-def _mmio_parts(text: str | None, pa: int) -> tuple[str, str]:
-    if not text:
-        return "unknown device", f"{pa:#x}"
-    dev, _, reg = text.rpartition(" ")
-    return (dev, reg) if dev else (text, "")
 
 
 class _Stretches:
@@ -177,7 +170,7 @@ def export(reader, out_path: str, symbols=None) -> dict:
         elif kind in _INSTANT_KINDS:
             args = {k: (f"{v:#x}" if isinstance(v, int) and k in ("value", "pa", "key") else v) for k, v in f.items()}
             if kind == "mmio":
-                dev, reg = _mmio_parts(rec.text, f["pa"])
+                dev, reg = mmio_device_register(rec.text, f["pa"])
                 name = f"{dev} {reg} {'write' if f['write'] else 'read'}".replace("  ", " ")
                 args.update(device=dev, register=reg)
                 counts["mmio"] += 1

@@ -33,7 +33,7 @@ import sys
 import warnings
 from collections import Counter, defaultdict
 
-from .runtime.trace import TraceReader, TraceError, Block, Insn, REG_SP, REG_NZCV, REG_V
+from .runtime.trace import TraceReader, TraceError, Block, Insn, REG_SP, REG_NZCV, REG_V, mmio_device_register
 from .syndrome import describe_esr, describe_sysreg_key, ec_name
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
@@ -304,14 +304,6 @@ def _reg_value(r: int, v: int) -> str:
 def exception_kind(vector: int) -> str:
     """"sync", "IRQ", "FIQ" or "SError" from the vector offset."""
     return ASYNC_NAMES.get(vector & 0x180, "sync")
-
-
-def mmio_device_register(text: str | None, pa: int) -> tuple[str, str]:
-    """("Pl011", "DR") from an MMIO event's "device register" text."""
-    if not text:
-        return "unknown device", f"{pa:#x}"
-    dev, _, reg = text.rpartition(" ")
-    return (dev, reg) if dev else (text, "")
 
 
 class RowRenderer:

@@ -318,6 +318,15 @@ class TraceReader:
         self.f.close()
 
 
+def mmio_device_register(text: str | None, pa: int) -> tuple[str, str]:
+    """("Pl011", "DR") from an MMIO event's text ("device register"; the
+    register may be "+0x..." for an offset with no name)."""
+    if not text:
+        return "unknown device", f"{pa:#x}"
+    dev, _, reg = text.rpartition(" ")
+    return (dev, reg) if dev else (text, "")
+
+
 def _decode(kind: int, p: bytes, path: str):
     if kind == BLOCKS:
         for i in range(0, len(p) - TRACE_ENTRY_SIZE + 1, TRACE_ENTRY_SIZE):

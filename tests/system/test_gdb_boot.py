@@ -161,3 +161,49 @@ def test_a_bad_gdb_address_is_one_line_and_status_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "a64jit", "boot", HELLO, "-gdb", "udp::x"], capture_output=True,
                        timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and r.stderr.decode().count("\n") == 1
+
+
+def test_break_at_a_symbol_of_the_sample_and_read_a_string(tmp_path):
+    """As a kernel developer does: the sample's ELF for symbols (linked at 0,
+    run at the Image's load address), a breakpoint on a function, its
+    argument read as a string, ``finish``-free stepping, then power-off."""
+    elf = os.path.join(ROOT, "samples", "boot", "hello.elf")
+    port = free_port()
+    p = start(HELLO, "-S", "-q", port=port)
+    try:
+        wait_message(p, b"waiting for gdb")
+        out = gdb(port, f"add-symbol-file {elf} -o 0x40200000", "break puts", "continue", "x/s $x0",
+                  "info symbol $pc", "delete", "continue")
+        p.communicate(timeout=120)
+    finally:
+        p.kill()
+    # (GDB puts the breakpoint after the prologue it finds: puts+4)
+    assert "Breakpoint 1, 0x0000000040200810 in puts ()" in out, out
+    assert '"hello: a64jit sample kernel' in out                # the first string it prints
+    assert "puts + 4 in section .text" in out
+    assert "exited normally" in out and p.returncode == 0
+
+
+def test_ctrl_c_stops_a_guest_looping_in_native_code(tmp_path):
+    """Ctrl-C in gdb (SIGINT to it: it sends the interrupt byte) stops the
+    guest while it loops in JIT-compiled code; the session goes on."""
+    k = tmp_path / "spin.bin"
+    k.write_bytes(asm("mov x5, #0; 1: add x6, x6, #1; cbz x5, 1b; ldr x0, =0x84000008; smc #0"))
+    port = free_port()
+    p = start(k, "-S", "-q", port=port)
+    try:
+        wait_message(p, b"waiting for gdb")
+        args = [GDB, "-nx", "-batch", "-ex", "set architecture aarch64", "-ex", f"target remote :{port}",
+                "-ex", "continue", "-ex", "p/x $pc", "-ex", "p $x6 > 1000000", "-ex", "set $x5 = 1",
+                "-ex", "continue"]
+        g = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        time.sleep(3)
+        g.send_signal(2)
+        out = g.communicate(timeout=60)[0].decode()
+        p.wait(timeout=60)
+    finally:
+        p.kill()
+    assert "SIGINT" in out, out
+    assert f"$1 = {BASE + 4:#x}" in out or f"$1 = {BASE + 8:#x}" in out     # inside the loop
+    assert "$2 = 1" in out                                     # it ran (millions of iterations) meanwhile
+    assert "exited normally" in out and p.returncode == 0

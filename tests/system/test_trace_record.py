@@ -158,3 +158,24 @@ def test_a_trace_to_a_path_that_cannot_be_written_is_one_line_and_status_2(tmp_p
     p = subprocess.run(A64JIT + [str(kernel(tmp_path)), "--trace", str(tmp_path / "no" / "t.bin")],
                        capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert p.returncode == 2 and p.stdout == b"" and p.stderr.decode().count("\n") == 1
+
+
+def test_the_viewer_on_a_recorded_el2_sample(tmp_path):
+    """The issue's check: a64jit boot <an EL2 sample> --trace t.bin && a64jit trace t.bin shows the HVC
+    and trap exceptions with decoded syndromes, EL changes, MMIO and the UART output."""
+    img = os.path.join(SAMPLES, "els.img")
+    record(tmp_path, img)
+    elf = os.path.join(SAMPLES, "els.elf")
+    out = subprocess.run([sys.executable, "-m", "a64jit", "trace", str(tmp_path / "t.bin"), "--symbols", elf,
+                          "--load-offset", "40200000", "--event", "exc,eret,mmio,uart"], capture_output=True,
+                         timeout=120, stdin=subprocess.DEVNULL, text=True)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "\x1b[" not in text                                   # piped: plain text
+    assert "EL1 -> EL2 sync: EC=0x16 HVC64" in text              # HVC from EL1, decoded
+    assert "EC=0x18" in text                                     # a trapped system register (HCR_EL2.TVM/TID3)
+    assert "ERET EL2 -> EL1" in text and "el1_main" in text      # EL changes, with symbols
+    assert "Pl011 DR write" in text and "els: done" in text      # MMIO and the console
+    summary = subprocess.run([sys.executable, "-m", "a64jit", "trace", str(tmp_path / "t.bin"), "--summary"],
+                             capture_output=True, timeout=120, stdin=subprocess.DEVNULL, text=True).stdout
+    assert "12,199" in summary.replace("\u202f", ",")            # instructions per EL add up to the run's
