@@ -33,7 +33,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import queue
 import struct
+import threading
 import time
 import warnings
 from typing import Iterator, NamedTuple
@@ -99,13 +101,44 @@ class Event(NamedTuple):
     text: str | None = None
 
 
-class TraceWriter:
-    """Writes a trace file as the run goes.  ``buffer_entries`` block
-    entries fit the native buffer; ``attach(state)`` points the CPU state's
-    trace words at it.  Every event first writes out the blocks recorded
-    before it, so the file keeps the order things happened in."""
+class _FileWriter(threading.Thread):
+    """The one thread that writes the file: what the run records is handed
+    over in order (bytes, or a native block buffer with an event to set once
+    it is written), so that the guest runs on while the disk is busy."""
 
-    def __init__(self, path: str, meta: dict, level: str = "blocks", buffer_entries: int = 1 << 16):
+    def __init__(self, f):
+        super().__init__(name="a64jit-trace-writer", daemon=True)
+        self.f, self.q, self.error = f, queue.SimpleQueue(), None
+
+    def run(self):
+        f, last = self.f, time.monotonic()
+        while True:
+            item = self.q.get()
+            if item is None:
+                return
+            data, done = item
+            if data is not None and self.error is None:
+                try:
+                    f.write(data)
+                    now = time.monotonic()
+                    if done is not None or now - last > 0.5:     # readable while written (--follow)
+                        last = now
+                        f.flush()
+                except OSError as e:                  # (a full disk: the run goes on, the CLI says so)
+                    self.error = e
+            if done is not None:
+                done.set()
+
+
+class TraceWriter:
+    """Writes a trace file as the run goes.  Generated code fills one of two
+    native buffers of ``buffer_entries`` block entries (``attach(state)``
+    points the CPU state's trace words at the current one); a full buffer
+    goes to the writer thread whole while the other one fills.  An event
+    first takes the blocks recorded before it (a copy: usually a few), so the
+    file keeps the order things happened in."""
+
+    def __init__(self, path: str, meta: dict, level: str = "blocks", buffer_entries: int = 1 << 18):
         if level not in LEVELS:
             raise ValueError(f"trace level must be one of {', '.join(LEVELS)}")
         self.level = level
@@ -113,9 +146,19 @@ class TraceWriter:
         m = json.dumps(dict(meta, level=level, format=VERSION), sort_keys=True).encode()
         self.f.write(_HEAD.pack(MAGIC, VERSION, 0, len(m)) + m)
         self.f.flush()
-        self.buf = (ctypes.c_uint64 * (2 * buffer_entries))()
-        self.start = ctypes.addressof(self.buf)
-        self.end = self.start + buffer_entries * TRACE_ENTRY_SIZE
+        self._bufs = [(ctypes.c_uint64 * (2 * buffer_entries))() for _ in range(2)]
+        self._views = [memoryview(b).cast("B") for b in self._bufs]
+        self._free = [threading.Event(), threading.Event()]
+        for e in self._free:
+            e.set()
+        self._size = buffer_entries * TRACE_ENTRY_SIZE
+        self._cur = 0
+        self.start = ctypes.addressof(self._bufs[0])
+        self.end = self.start + self._size
+        self._writer = _FileWriter(self.f)
+        self._writer.start()
+        self._pending = bytearray()              # records not yet handed to the writer
+        self._handed = time.monotonic()
         self.state = None
         self.records = 0
         self.closed = False
@@ -123,11 +166,15 @@ class TraceWriter:
         self._uart_at = (0, 0, 0)
         self._uart_line = False
         self._shadow = None                      # insns level: the registers as last recorded
-        self._synced = time.monotonic()
 
     @property
     def blocks(self) -> bool:
         return self.level == "blocks"
+
+    @property
+    def error(self):
+        """The OSError that stopped the writing, or None."""
+        return self._writer.error
 
     @property
     def ctx_level(self) -> int:
@@ -140,17 +187,26 @@ class TraceWriter:
         if self.level == "insns":
             self._shadow = self._regs(state)
 
-    def _record(self, kind: int, payload: bytes) -> None:
+    def _record(self, kind: int, payload) -> None:
         if self._uart and kind not in (UART, MMIO, BLOCKS, INSN):
             self._flush_uart()
-        self.f.write(_REC.pack(kind | len(payload) << 8) + payload)
+        p = self._pending
+        p += _REC.pack(kind | len(payload) << 8)
+        p += payload
         self.records += 1
         if kind == MMIO and self._uart_line:      # the DR write that ended a console line
             self._flush_uart()
-        now = time.monotonic()
-        if now - self._synced > 0.5:             # readable while it is written (a64jit trace --follow)
-            self._synced = now
-            self.f.flush()
+        if len(p) >= 1 << 20:
+            self._hand()
+        elif p and time.monotonic() - self._handed > 0.5:
+            self._hand()
+
+    def _hand(self) -> None:
+        """Give the pending records to the writer thread."""
+        self._handed = time.monotonic()
+        if self._pending:
+            self._writer.q.put((self._pending, None))
+            self._pending = bytearray()
 
     def _flush_uart(self) -> None:
         data = bytes(self._uart)
@@ -173,17 +229,32 @@ class TraceWriter:
             self._flush_uart()
 
     def flush_blocks(self) -> None:
-        """Write out the block entries generated code (or ``block``) put in the buffer."""
+        """Take the block entries recorded so far (before an event: in order)."""
         s = self.state
         if s is None or not s.trace_ptr:
             return
         n = s.trace_ptr - self.start
         if n:
-            data = ctypes.string_at(self.start, n)
-            step = MAX_PAYLOAD - MAX_PAYLOAD % TRACE_ENTRY_SIZE
-            for i in range(0, n, step):
-                self._record(BLOCKS, data[i: i + step])
+            self._record(BLOCKS, self._views[self._cur][:n])       # (copied into the pending records)
             s.trace_ptr = self.start
+
+    def buffer_full(self) -> None:
+        """The current buffer is full (generated code's HELPER_TRACE call):
+        it goes to the writer whole; the other one, once written, takes over."""
+        s = self.state
+        n = s.trace_ptr - self.start
+        cur = self._cur
+        if n:
+            self._hand()
+            self._free[cur].clear()
+            self._writer.q.put((_REC.pack(BLOCKS | n << 8), None))
+            self._writer.q.put((self._views[cur][:n], self._free[cur]))
+            self.records += 1
+        cur = self._cur = 1 - cur
+        self._free[cur].wait()
+        self.start = ctypes.addressof(self._bufs[cur])
+        self.end = self.start + self._size
+        s.trace_ptr, s.trace_end = self.start, self.end
 
     def block(self, pc: int, icount: int, el: int, ninsns: int) -> None:
         """A block run by Python (the interpreter's few instructions at a budget's end)."""
@@ -192,9 +263,10 @@ class TraceWriter:
         if s is None or not s.trace_ptr:
             return
         if s.trace_ptr >= self.end:
-            self.flush_blocks()
+            self.buffer_full()
         i = (s.trace_ptr - self.start) // 8
-        self.buf[i], self.buf[i + 1] = pc, pack_trace_word(icount, el, ninsns)
+        buf = self._bufs[self._cur]
+        buf[i], buf[i + 1] = pc, pack_trace_word(icount, el, ninsns)
         s.trace_ptr += TRACE_ENTRY_SIZE
 
     def event(self, kind: str, icount: int, pc: int, el: int, *fields, text: str | None = None) -> None:
@@ -238,6 +310,10 @@ class TraceWriter:
         """Make everything recorded so far readable (``a64jit trace --follow``)."""
         if not self.closed:
             self.flush_blocks()
+            self._hand()
+            done = threading.Event()
+            self._writer.q.put((None, done))
+            done.wait()
             self.f.flush()
 
     def close(self, reason: str | None = None, icount: int = 0, pc: int = 0, el: int = 0) -> None:
@@ -248,9 +324,12 @@ class TraceWriter:
         self.flush_blocks()
         if self._uart:
             self._flush_uart()
+        self._hand()
         self.closed = True
         if self.state is not None:
             self.state.trace_ptr = self.state.trace_end = 0
+        self._writer.q.put(None)
+        self._writer.join()
         self.f.close()
 
 

@@ -390,7 +390,7 @@ class JitEngine(Engine):
         if kind == HELPER_TRACE:                      # at a block's entry or after its state is stored
             tr = cpu.tracer
             if arg == TRACE_FULL:
-                tr.flush_blocks()
+                tr.buffer_full()
             else:
                 tr.retired(cpu, pc, a, b)
             return self.helper_ret_addr
