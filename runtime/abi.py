@@ -38,6 +38,7 @@ M64 = (1 << 64) - 1
 OFF_X = offset_of("x")
 OFF_V = offset_of("vreg")                             # V[n] at OFF_V + 16 * n, low half first
 OFF_PC = offset_of("pc")
+OFF_SP_EL = offset_of("sp_el")                       # banked SP_EL0..SP_EL2 (the live SP is x[31])
 OFF_FLAGS = {k: offset_of(k) for k in "nzcv"}        # one byte each, 0 or 1
 OFF_ICOUNT = offset_of("icount")
 OFF_BUDGET = offset_of("budget")
@@ -106,6 +107,9 @@ HELPER_NAMES = tuple(_helpers.HELPERS)
 HELPER_IDS = {n: i for i, n in enumerate(HELPER_NAMES)}
 HELPER_FNS = tuple(_helpers.HELPERS.values())
 HELPER_ARITY = tuple(len(inspect.signature(f).parameters) - 1 for f in HELPER_FNS)   # without cpu
+#: per helper: None (after it: the context, halt, interrupts are looked at again), or
+#: whether only interrupts are (runtime/helpers.py KEEP_CONTEXT)
+HELPER_KEEPS_CONTEXT = tuple(_helpers.KEEP_CONTEXT.get(n) for n in HELPER_NAMES)
 
 
 def pack_info(kind: int, arg: int = 0, acc: int = 0, isv: int = 0, index: int = 0) -> int:

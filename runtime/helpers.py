@@ -19,6 +19,15 @@ from .memory import Unmapped
 
 #: name -> fn(cpu, *args), in registration order (= the JIT's helper ids)
 HELPERS: dict = {}
+#: Helpers that never change the translation context (PSTATE, SCTLR, the MMU's
+#: regime) nor halt the CPU: an MRS only reads; DC/IC/TLBI/AT change memory, PAR_EL1
+#: or the TLBs, whose observers act themselves.  The JIT skips recomputing the
+#: context and the soft TLB's validity after these (that was most of the cost of the
+#: 3.6 million MRS and SYS calls of a Linux boot).  The value: whether an interrupt
+#: may have become takeable (a DC ZVA's stores may reach a device; an MRS cannot make
+#: one: ICC_IAR's acknowledge only raises the running priority, and a timer changes
+#: state at its deadline, which ends the engine's budget).
+KEEP_CONTEXT = {"mrs": False, "sys": True}
 
 
 def helper(fn):

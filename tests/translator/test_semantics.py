@@ -223,6 +223,15 @@ def test_spsel_banks_the_stack_pointer():
     assert (g["x0"], g["x2"], g["x3"], g["x4"], g["sp"]) == (0x1000, 0, 0x1000, 0x2000, 0x1000)
 
 
+def test_sp_el0_by_msr_and_mrs_and_undefined_while_it_is_the_stack_pointer():
+    # (the JIT does these inline when SPSel = 1 at EL1/EL2; with SPSel = 0 the runtime makes them UNDEFINED)
+    r = run("msr sp_el0, x1; mrs x2, sp_el0; add x3, x2, #1; msr sp_el0, x3; mrs x4, sp_el0", regs={"x1": 0x5000})
+    g = r["regs"]
+    assert (g["x2"], g["x4"]) == (0x5000, 0x5001) and r["exception"] is None
+    r = run("msr spsel, #0; mrs x0, sp_el0")
+    assert r["exception"] == {"ec": 0, "iss": 0, "far": None} and r["insns"] == 1
+
+
 def test_dc_zva_zeroes_a_64_byte_block():
     r = run("dc zva, x1", regs={"x1": DATA + 64 + 13}, mem={DATA: b"\xff" * 192})
     m = r["mem"][DATA]

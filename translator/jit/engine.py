@@ -29,7 +29,7 @@ from ...runtime import abi
 from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
                             PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
-                            HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, PAGE_BITS, PAGE_MASK,
+                            HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, HELPER_KEEPS_CONTEXT, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException, WatchHit
@@ -399,6 +399,12 @@ class JitEngine(Engine):
                 self.stats.calls[arg] += 1
                 r = HELPER_FNS[arg](cpu, *(a, b, c)[:HELPER_ARITY[arg]])
                 s.helper_ret = (r or 0) & M64
+                keep = HELPER_KEEPS_CONTEXT[arg]     # (runtime/helpers.py KEEP_CONTEXT)
+                if keep is not None:
+                    cpu.async_dirty = True
+                    if keep and cpu.pending_interrupt() is not None:
+                        request_exit(s, PENDING_IRQ)
+                    return self.helper_ret_addr
                 s.ctx = cpu.compute_ctx()
                 if cpu.halted:
                     request_exit(s, PENDING_HALT)

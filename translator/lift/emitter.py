@@ -29,19 +29,21 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
                             pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
+from ...runtime.sysreg_defs import BY_NAME as _SYSREGS
 from ..semantics.ops import Emitter
 from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
 from ..fpops import FP_IDS, FP_RESULT_BITS
 from ..softfloat import IXC
 
+_SP_EL0_KEY = _SYSREGS["SP_EL0"].key
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 VKEY = 64                 # register-cache key of V0 (keys 0-31: X0-X30 and SP; VKEY + n: Vn)
 _TLB_SHIFT = TLB_ENTRY_SIZE.bit_length() - 1
@@ -900,6 +902,13 @@ class LlvmEmitter(Emitter):
         """A runtime helper sees exact PC and count; afterwards the count in
         the state goes back to the block's entry value (so that slow paths
         can name their instruction by its index in the block)."""
+        if name in ("mrs", "msr") and args[0] == _SP_EL0_KEY and self.ctx.el >= 1 and self.ctx.spsel:
+            # SP_EL0 at EL1/EL2 with SPSel = 1 (Linux's `current`): its banked copy in the
+            # state, as runtime/sysregs.py reads and writes it; no trap applies to it in ARMv8.0
+            if name == "mrs":
+                return self.ld(OFF_SP_EL, 64)
+            self.st(OFF_SP_EL, args[2], 64)
+            return None
         self.flush()
         self.sync()
         self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args)
