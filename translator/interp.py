@@ -345,5 +345,3 @@ class InterpEngine(Engine):
         finally:
             cpu.watchpoints = saved
             self.skip_pc = None
-
-    step = step_one          # (the engine interface's debugger step)

@@ -84,6 +84,23 @@ def test_jit_and_interpreter_block_traces_describe_the_same_instructions(tmp_pat
     assert max(r.ninsns for r in jit if isinstance(r, Block)) > 1
 
 
+def test_a_budget_end_inside_a_block_is_traced_once(tmp_path):
+    """--max-insns ending inside a block: the JIT hands the last few
+    instructions to the interpreter, which records them; the expansion is
+    still the interpreter's own, instruction for instruction."""
+    k = tmp_path / "loop.bin"
+    k.write_bytes(asm("mov x1, #0; 1: " + "add x2, x2, #1; " * 10 + "add x1, x1, #1; cmp x1, #1000; b.ne 1b; "
+                      "ldr x0, =0x84000008; smc #0"))
+    n = str(1 + 13 * 500 + 6)                     # inside the loop's block of 13: a tail of 6 instructions
+    _, jit, p = record(tmp_path, k, "--max-insns", n, "--stats", str(tmp_path / "s.json"), name="j.bin")
+    _, interp, _ = record(tmp_path, k, "--max-insns", n, "--engine", "interp", name="i.bin")
+    import json
+    assert json.loads((tmp_path / "s.json").read_text())["exits"][
+        "instructions run by the interpreter (budget ends)"] == 6
+    a, b = executed_pcs(jit), executed_pcs(interp)
+    assert len(a) == int(n) and a == b
+
+
 def test_insns_level_registers_agree_between_jit_and_interpreter(tmp_path):
     img = os.path.join(SAMPLES, "els.img")                   # EL2 -> EL1 -> EL0, traps and faults
     _, jit, _ = record(tmp_path, img, "--trace-level", "insns", name="j.bin")

@@ -685,10 +685,6 @@ class JitEngine(Engine):
                                 if any(t.pc <= a < t.end for a in changed)})
             self.flush_jump_cache()
 
-    def step(self):
-        """One instruction, breakpoint or watchpoint there or not (a debugger's step)."""
-        return self._tail_engine().step_one()
-
     def _untranslatable(self):
         """No block at PC: inside the allowed range this is the architectural
         fetch fault (PC alignment, instruction abort); outside, a stop."""
@@ -750,11 +746,9 @@ class JitEngine(Engine):
                 if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
                     self.tier_up(s.pc, s.ctx)
                     continue
-                before, pc0, el0 = s.icount, s.pc, s.el
+                before = s.icount
                 status, exc = self._tail_engine().run(min(s.budget - s.icount, MAX_BLOCK_INSNS))
-                self.stats.tail_insns += s.icount - before
-                if cpu.tracer is not None and s.icount > before:
-                    cpu.tracer.block(pc0, before, el0, s.icount - before)
+                self.stats.tail_insns += s.icount - before      # (a trace: the interpreter records them)
                 if status == BUDGET and not s.pending:
                     continue
                 return status, exc
