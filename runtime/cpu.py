@@ -83,10 +83,6 @@ class Cpu:
         writer.attach(self.state)
         self.mem.mmio_trace = self._trace_mmio
 
-    def stop_trace(self) -> None:
-        self.tracer = None
-        self.mem.mmio_trace = None
-
     def _trace_mmio(self, region, pa, size, value, write):
         dev = getattr(region.device, "device", region.device)          # (a board wrapper's device)
         off = pa - region.base

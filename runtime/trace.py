@@ -40,7 +40,7 @@ import time
 import warnings
 from typing import Iterator, NamedTuple
 
-from .abi import TRACE_ENTRY_SIZE, TRACE_OFF, TRACE_BLOCKS, TRACE_INSNS, unpack_trace_word
+from .abi import TRACE_ENTRY_SIZE, TRACE_OFF, TRACE_BLOCKS, TRACE_INSNS, pack_trace_word, unpack_trace_word
 
 MAGIC = b"A64JTRC\0"
 VERSION = 1
@@ -257,8 +257,7 @@ class TraceWriter:
         s.trace_ptr, s.trace_end = self.start, self.end
 
     def block(self, pc: int, icount: int, el: int, ninsns: int) -> None:
-        """A block run by Python (the interpreter's few instructions at a budget's end)."""
-        from .abi import pack_trace_word
+        """A block run by Python (the interpreter records its instructions as one-instruction blocks)."""
         s = self.state
         if s is None or not s.trace_ptr:
             return

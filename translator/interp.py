@@ -319,9 +319,7 @@ class InterpEngine(Engine):
                 return EXCEPTION, exc
             except WatchHit as hit:
                 return DEBUG, hit
-            if tr is None:
-                pass
-            elif s.icount != before:
+            if tr is not None and s.icount != before:
                 if insns:
                     try:
                         word = int.from_bytes(cpu.mem.read_bytes(cpu.fetch_pa(pc), 4), "little")

@@ -3,6 +3,7 @@ a64jit as it drives qemu-system-aarch64 -s -S (a64jit/debug.py over
 a64jit/gdbstub.py): breakpoints (in native code, in a hot loop), stepi,
 registers, memory, watchpoints, Ctrl-C by attaching to a running guest,
 detach, kill, and the run continuing to power-off."""
+import contextlib
 import os
 import shutil
 import socket
@@ -61,13 +62,30 @@ def wait_message(p, text: bytes, timeout=60):
     raise AssertionError(f"{text!r} not printed; last: {line!r}")
 
 
-def gdb(port, *commands, timeout=120):
+def gdb_args(port, *commands):
     args = [GDB, "-nx", "-batch", "-ex", "set architecture aarch64", "-ex", "set confirm off",
             "-ex", f"target remote :{port}"]
     for c in commands:
         args += ["-ex", c]
-    r = subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return args
+
+
+def gdb(port, *commands, timeout=120):
+    r = subprocess.run(gdb_args(port, *commands), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     return r.stdout.decode() + r.stderr.decode()
+
+
+@contextlib.contextmanager
+def guest(kernel, *extra, ready=b"waiting for gdb"):
+    """a64jit booting ``kernel`` with the stub on a free port, once it says
+    ``ready``: (process, port); killed at the end whatever happened."""
+    port = free_port()
+    p = start(kernel, *extra, port=port)
+    try:
+        wait_message(p, ready)
+        yield p, port
+    finally:
+        p.kill()
 
 
 @pytest.fixture(autouse=True)
@@ -77,16 +95,11 @@ def _need_gdb():
 
 @pytest.mark.parametrize("engine", ["jit", "interp"])
 def test_break_step_registers_memory_and_continue_to_power_off(tmp_path, engine):
-    port = free_port()
-    p = start(HELLO, "-S", "--engine", engine, "-q", port=port)
-    try:
-        wait_message(p, b"waiting for gdb")
+    with guest(HELLO, "-S", "--engine", engine, "-q") as (p, port):
         out = gdb(port, "p/x $pc", "p/x $cpsr", "break *0x40200040", "continue", "p/x $pc", "stepi", "p/x $pc",
                   "x/2xw 0x40200000", "p/x $CurrentEL", "p/x $x0", "set $x22 = 0x1234", "p/x $x22",
                   "p $v0.d.u[0]", "delete", "continue")
         stdout, _ = p.communicate(timeout=120)
-    finally:
-        p.kill()
     with open(HELLO, "rb") as f:
         w0, w1 = int.from_bytes(f.read(4), "little"), int.from_bytes(f.read(4), "little")
     assert "$1 = 0x40200000" in out                        # -S: stopped before the first instruction
@@ -105,15 +118,10 @@ def test_breakpoint_in_a_hot_loop_and_a_watchpoint(tmp_path):
     code = asm(LOOP)
     k.write_bytes(code)
     func = BASE + 4 * 9                                     # (the 10th instruction)
-    port = free_port()
-    p = start(k, "-S", "-q", port=port)
-    try:
-        wait_message(p, b"waiting for gdb")
+    with guest(k, "-S", "-q") as (p, port):
         out = gdb(port, f"break *{func:#x}", "continue", "continue", "continue", "p $x19", "p $x20", "delete",
                   "watch -l *(long *)$x21", "continue", "p $x19", "p/x $pc", "delete", "continue")
         stdout, _ = p.communicate(timeout=120)
-    finally:
-        p.kill()
     # the third time at func: two loop iterations done (x19 = 2), func ran twice (x20 = 4)
     assert out.count(f"Breakpoint 1, 0x{func:016x}") == 3, out
     assert "$1 = 2" in out and "$2 = 4" in out
@@ -129,15 +137,10 @@ def test_attach_to_a_running_guest_interrupt_and_detach(tmp_path):
     power-off."""
     k = tmp_path / "spin.bin"
     k.write_bytes(asm("mov x5, #0; 1: cbz x5, 1b; ldr x0, =0x84000008; smc #0"))
-    port = free_port()
-    p = start(k, "-q", port=port)
-    try:
-        wait_message(p, b"gdb can attach")
+    with guest(k, "-q", ready=b"gdb can attach") as (p, port):
         time.sleep(1)
         out = gdb(port, "p/x $pc", "set $x5 = 1", "detach")
         p.wait(timeout=60)
-    finally:
-        p.kill()
     assert f"$1 = {BASE + 4:#x}" in out, out               # stopped inside the spin loop
     assert "Detaching" in out or "detached" in out.lower()
     assert p.returncode == 0
@@ -146,14 +149,9 @@ def test_attach_to_a_running_guest_interrupt_and_detach(tmp_path):
 def test_kill_ends_the_run(tmp_path):
     k = tmp_path / "spin.bin"
     k.write_bytes(asm("1: b 1b"))
-    port = free_port()
-    p = start(k, "-S", "-q", port=port)
-    try:
-        wait_message(p, b"waiting for gdb")
+    with guest(k, "-S", "-q") as (p, port):
         gdb(port, "stepi", "kill")
         p.wait(timeout=60)
-    finally:
-        p.kill()
     assert p.returncode == 0
 
 
@@ -168,15 +166,10 @@ def test_break_at_a_symbol_of_the_sample_and_read_a_string(tmp_path):
     run at the Image's load address), a breakpoint on a function, its
     argument read as a string, ``finish``-free stepping, then power-off."""
     elf = os.path.join(ROOT, "samples", "boot", "hello.elf")
-    port = free_port()
-    p = start(HELLO, "-S", "-q", port=port)
-    try:
-        wait_message(p, b"waiting for gdb")
+    with guest(HELLO, "-S", "-q") as (p, port):
         out = gdb(port, f"add-symbol-file {elf} -o 0x40200000", "break puts", "continue", "x/s $x0",
                   "info symbol $pc", "delete", "continue")
         p.communicate(timeout=120)
-    finally:
-        p.kill()
     # (GDB puts the breakpoint after the prologue it finds: puts+4)
     assert "Breakpoint 1, 0x0000000040200810 in puts ()" in out, out
     assert '"hello: a64jit sample kernel' in out                # the first string it prints
@@ -189,20 +182,13 @@ def test_ctrl_c_stops_a_guest_looping_in_native_code(tmp_path):
     guest while it loops in JIT-compiled code; the session goes on."""
     k = tmp_path / "spin.bin"
     k.write_bytes(asm("mov x5, #0; 1: add x6, x6, #1; cbz x5, 1b; ldr x0, =0x84000008; smc #0"))
-    port = free_port()
-    p = start(k, "-S", "-q", port=port)
-    try:
-        wait_message(p, b"waiting for gdb")
-        args = [GDB, "-nx", "-batch", "-ex", "set architecture aarch64", "-ex", f"target remote :{port}",
-                "-ex", "continue", "-ex", "p/x $pc", "-ex", "p $x6 > 1000000", "-ex", "set $x5 = 1",
-                "-ex", "continue"]
+    with guest(k, "-S", "-q") as (p, port):
+        args = gdb_args(port, "continue", "p/x $pc", "p $x6 > 1000000", "set $x5 = 1", "continue")
         g = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         time.sleep(3)
         g.send_signal(2)
         out = g.communicate(timeout=60)[0].decode()
         p.wait(timeout=60)
-    finally:
-        p.kill()
     assert "SIGINT" in out, out
     assert f"$1 = {BASE + 4:#x}" in out or f"$1 = {BASE + 8:#x}" in out     # inside the loop
     assert "$2 = 1" in out                                     # it ran (millions of iterations) meanwhile
