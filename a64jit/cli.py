@@ -52,6 +52,9 @@ def _summary(console, result, board, name, engine):
         t.add_row("translation", f"{st.blocks_lifted:,} blocks translated, {st.llvm_compiles} LLVM compiles, "
                                  f"{st.cache_hits} modules from the code cache, "
                                  f"{st.compile_seconds:.2f} s compiling; {st.hot_recompiles} hot recompiles")
+        if st.index_modules or st.index_rejected:
+            t.add_row("translation index", f"{st.index_modules:,} modules ({st.index_blocks:,} blocks) found by "
+                                           f"their bytes, not lifted; {st.index_seconds:.2f} s")
         t.add_row("exits", f"{st.exits:,} returns from native code, {st.slow_accesses:,} slow memory accesses")
     t.add_row("final PC / EL", f"{cpu.state.pc:#x} / EL{cpu.state.el}")
     if cpu.warnings:

@@ -90,9 +90,10 @@ def collect(board, result, engine: str, tap: ConsoleTap | None = None) -> dict:
         d["helper_calls"] = calls
         d["translation"] = {k: getattr(st, k) for k in (
             "blocks_lifted", "blocks_compiled", "guest_insns_compiled", "llvm_compiles", "cache_hits",
-            "cache_rejected", "hot_recompiles", "hot_failed", "modules_dropped")}
+            "cache_rejected", "hot_recompiles", "hot_failed", "modules_dropped", "index_modules", "index_blocks",
+            "index_rejected")}
         d["translation"].update({k: round(getattr(st, k), 6) for k in ("lift_seconds", "compile_seconds",
-                                                                       "hot_seconds")})
+                                                                       "hot_seconds", "index_seconds")})
         d["exits"] = {"returns from native code": st.exits,
                       **{EXIT_NAMES[i]: n for i, n in enumerate(st.exit_codes) if i and n},
                       "slow memory accesses": st.slow_accesses, "FP operations in softfloat": st.fp_slow,
@@ -100,9 +101,9 @@ def collect(board, result, engine: str, tap: ConsoleTap | None = None) -> dict:
         events["TLB miss"] = st.tlb_fills
         events["sysreg"] = sum(calls.get(h, 0) for h in SYSREG_HELPERS)
         wall = result.seconds
-        translate = st.lift_seconds + st.compile_seconds
-        t = {"inside native code": round(st.dispatch_seconds, 6), "translation (lift + tier-0 compile)":
-             round(translate, 6), "run loop (exceptions, interrupts, devices, lookups)":
+        translate = st.lift_seconds + st.compile_seconds + st.index_seconds
+        t = {"inside native code": round(st.dispatch_seconds, 6),
+             "translation (lift + tier-0 compile + index)": round(translate, 6), "run loop (exceptions, interrupts, devices, lookups)":
              round(max(0.0, wall - st.dispatch_seconds - translate), 6)}
         if st.helpers is not None:
             helper_s = sum(s for _, s in st.helpers.values())

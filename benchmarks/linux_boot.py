@@ -59,17 +59,24 @@ def a64jit_run(kernel, initrd, cache, profile=False):
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         cmd = [sys.executable, "-m", "a64jit", "boot", kernel, "--initrd", initrd, "--append", APPEND, "-q",
                "--stats", f.name] + (["--profile"] if profile else [])
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600,
-                           env=dict(os.environ, A64JIT_CACHE_DIR=cache))
-        wall = time.perf_counter() - t0
-        assert p.returncode == 0 and b"kvm_test: ok" in p.stdout, p.stderr[-800:]
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 env=dict(os.environ, A64JIT_CACHE_DIR=cache))
+            _, status, usage = os.wait4(p.pid, 0)        # (the child's own peak RSS)
+            wall = time.perf_counter() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        assert p.returncode == 0 and b"kvm_test: ok" in stdout, stderr[-800:]
         d = json.load(open(f.name))
     d["command_seconds"] = wall
+    d["peak_rss_mb"] = usage.ru_maxrss / 1024
     init = next((c for c in d["console"] if INIT_LINE in c[2]), None)
     d["to_init"] = {"instructions": init[0], "seconds": init[1]} if init else None
     if profile:
-        d["profile_text"] = p.stderr.decode(errors="replace")
+        d["profile_text"] = stderr.decode(errors="replace")
     return d
 
 
@@ -104,7 +111,9 @@ def main():
               f"{tr['llvm_compiles']:,} LLVM compiles, {tr['cache_hits']:,} modules from the cache, "
               f"lift {tr['lift_seconds']:.1f} s, LLVM {tr['compile_seconds']:.1f} s, hot tier "
               f"{tr['hot_recompiles']} modules {tr['hot_seconds']:.1f} s (other thread), "
-              f"{tr['modules_dropped']:,} modules dropped")
+              f"{tr['modules_dropped']:,} modules dropped; translation index: {tr['index_modules']:,} modules "
+              f"({tr['index_blocks']:,} blocks) found by their bytes in {tr['index_seconds']:.1f} s; "
+              f"peak RSS {d['peak_rss_mb']:,.0f} MB (guest RAM 512 MiB)")
     print("warm, with --profile (runtime entries timed):")
     for k, s in prof["time"].items():
         print(f"  {k:<55} {s:>8.1f} s")

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 6          # bump when the meaning of a format below changes
+ABI_VERSION = 7          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -166,17 +166,20 @@ class Ctx(NamedTuple):
     fp: int = 0            # what FP/AdvSIMD instructions do here: FP_* below (Cpu.fp_access)
     fp_host: bool = False  # FPCR.RMode = round to nearest and FPCR.FZ = 0: the JIT may use host FP
     trace: int = 0         # TRACE_*: record blocks or instructions executed (a64jit boot --trace)
+    dz: bool = False       # DC ZVA runs here without a trap (SCTLR_EL1.DZE at EL0, HCR_EL2.TDZ below EL2)
 
 
 def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, stage2: bool = False,
-             asid: int = 0, vmid: int = 0, fp: int = 0, fp_host: bool = False, trace: int = 0) -> int:
+             asid: int = 0, vmid: int = 0, fp: int = 0, fp_host: bool = False, trace: int = 0,
+             dz: bool = False) -> int:
     """Bits 1:0 EL, 2 SPSel, 3 alignment checking, 4 SP alignment checking, 5 stage 1 on,
     6 stage 2 on, 22:7 ASID, 30:23 VMID, 33:31 FP/AdvSIMD access (FP_*), 34 FPCR allows host
-    FP (round to nearest, no flush to zero: MSR FPCR ends its block).  (Translations are keyed
+    FP (round to nearest, no flush to zero: MSR FPCR ends its block), 36:35 trace level, 37 DC ZVA
+    without a trap (MSR SCTLR_EL1/HCR_EL2 end their blocks).  (Translations are keyed
     by the virtual PC and this: code at the same VA in another address space is another
     translation.)"""
     return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
-            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34 | trace << 35)
+            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34 | trace << 35 | int(dz) << 37)
 
 
 # Ctx.fp: what an FP/AdvSIMD instruction does at the current EL (AArch64.CheckFPAdvSIMDEnabled,
@@ -192,7 +195,7 @@ FP_TRAP_EL2_TGE = 4     # CPACR_EL1.FPEN with HCR_EL2.TGE: routed to EL2 as Unca
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
                bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7, bool(ctx >> 34 & 1),
-               ctx >> 35 & 3)
+               ctx >> 35 & 3, bool(ctx >> 37 & 1))
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------

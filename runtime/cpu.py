@@ -17,7 +17,7 @@ from .memory import PhysMemory, Unmapped, ACC_ALIGN, ACC_UNPRIV
 from .clock import make_clock
 from .devices.timer import GenericTimer
 from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, fault_exception
-from .sysregs import SysRegs
+from .sysregs import SysRegs, el0_allowed
 from .sysreg_defs import SCTLR, HCR
 from .exceptions import (GuestException, WatchHit, data_abort, isv_iss, undefined, FSC_ALIGNMENT,
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
@@ -209,7 +209,16 @@ class Cpu:
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
                             mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access(),
                             fp_host=not s.fpcr & (3 << 22 | 1 << 24),
-                            trace=self.tracer.ctx_level if self.tracer is not None else 0)
+                            trace=self.tracer.ctx_level if self.tracer is not None else 0,
+                            dz=self.dc_zva_allowed())
+
+    def dc_zva_allowed(self) -> bool:
+        """DC ZVA executes at the current EL without a trap: at EL0 SCTLR_EL1.DZE
+        (runtime/helpers.py ``sys``: the same gates), below EL2 not HCR_EL2.TDZ."""
+        el = self.state.el
+        if el == 0 and not el0_allowed(self.sysregs, "SCTLR_EL1.DZE"):
+            return False
+        return el == 2 or not self.sysregs.get("HCR_EL2") & HCR.TDZ
 
     def fp_access(self) -> int:
         """What an FP/AdvSIMD instruction does at the current EL (``abi.FP_*``):

@@ -188,3 +188,11 @@ def test_hot_tier_compiles_in_the_background_and_swaps_in():
     assert r.reason == "poweroff"
     assert m.jit.stats.hot_recompiles >= 1
     assert r.insns == 11 * 100_000_000 + 156
+
+
+def test_hot_tier_everywhere_on_random_programs(monkeypatch):
+    """Threshold 1 and synchronous swaps: every module runs at the hot tier
+    (registers in SSA across its blocks) from its first entry on."""
+    monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
+    monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    assert run_random(4242, 80, 24) > 80 * 3

@@ -101,3 +101,10 @@ def test_random_programs_with_the_mmu_on_long():
     for seed in range(40):
         total += run_random(5000 + seed, 100, 32, 400)[0]
     assert total > 100_000
+
+
+def test_random_programs_with_the_mmu_on_at_the_hot_tier(monkeypatch):
+    monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
+    monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    executed, faults = run_random(2025, 100)
+    assert executed > 100 * 3 and faults > 5

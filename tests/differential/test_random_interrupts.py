@@ -145,3 +145,9 @@ def test_random_interrupts():
 @pytest.mark.slow
 def test_random_interrupts_long():
     assert sum(run_random(9000 + seed, 100, 32, 600) for seed in range(20)) > 500
+
+
+def test_random_interrupts_at_the_hot_tier(monkeypatch):
+    monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
+    monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    assert run_random(78, 80) > 20

@@ -23,11 +23,11 @@ def test_info_word_round_trips():
 def test_exception_flags_and_context_round_trip():
     for far, off, el in itertools.product((False, True), (0, 4), (None, 0, 1, 2)):
         assert abi.unpack_exc_flags(abi.pack_exc_flags(far, off, el)) == (far, off, el)
-    for el, spsel, a, sa, m, s2, fp, fh, tr in itertools.product(range(3), (0, 1), *[(False, True)] * 4, range(5),
-                                                               (False, True), range(3)):
+    for el, spsel, a, sa, m, s2, fp, fh, tr, dz in itertools.product(range(3), (0, 1), *[(False, True)] * 4,
+                                                                   range(5), (False, True), range(3), (False, True)):
         for asid, vmid in ((0, 0), (1, 255), (0xFFFF, 1)):
-            ctx = abi.pack_ctx(el, spsel, a, sa, m, s2, asid, vmid, fp, fh, tr)
-            assert abi.unpack_ctx(ctx) == (el, spsel, a, sa, m, s2, asid, vmid, fp, fh, tr) and ctx < 1 << 37
+            ctx = abi.pack_ctx(el, spsel, a, sa, m, s2, asid, vmid, fp, fh, tr, dz)
+            assert abi.unpack_ctx(ctx) == (el, spsel, a, sa, m, s2, asid, vmid, fp, fh, tr, dz) and ctx < 1 << 38
 
 
 def test_trace_word_round_trips():

@@ -122,3 +122,21 @@ def test_instruction_count_exact_across_blocks_and_exceptions():
     code = asm("mov x0, #10; 1: subs x0, x0, #1; b.ne 1b; mov x1, #1; svc #0")
     r = run_snippet(code, engine="jit")
     assert r["insns"] == 1 + 20 + 1 and r["exception"]["ec"] == 0x15
+
+
+def test_dc_zva_runs_inline_once_its_page_is_mapped_for_writes():
+    """clear_page's loop: the first DC ZVA goes to the runtime (which maps the
+    page for writes in the soft TLB), the other 63 are stores in generated code."""
+    from a64jit.snippet import _make_cpu
+    from a64jit.translator.engine import create_engine
+    from a64jit.runloop import run_engine
+    from a64jit.runtime.helpers import HELPERS
+    code = asm("mov x2, #64; 1: dc zva, x1; add x1, x1, #64; subs x2, x2, #1; b.ne 1b; brk #0")
+    cpu = _make_cpu(code, {"x1": 0x10000000}, {0x10000000: b"\xff" * 4096}, 0x40000000)
+    eng = create_engine("jit", cpu, code_range=(0x40000000, 0x40000000 + len(code)), use_cache=False)
+    try:
+        run_engine(eng, cpu, max_insns=1000, on_exception=lambda e: "exception", on_halt=lambda: None)
+        assert cpu.mem.read_bytes(0x10000000, 4096) == bytes(4096)
+        assert eng.stats.calls[list(HELPERS).index("sys")] == 1
+    finally:
+        eng.close()

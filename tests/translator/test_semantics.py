@@ -251,3 +251,31 @@ def test_illegal_exception_return_then_illegal_state_exception(engine):
     code = asm("adr x1, 1f; msr elr_el1, x1; mov x2, #9; msr spsr_el1, x2; eret; 1: nop; nop")
     r = run_snippet(code, engine=engine)
     assert r["exception"] == {"ec": 0x0E, "iss": 0, "far": None} and r["pc"] == 0x40000000 + 20 and r["insns"] == 5
+
+
+def test_dc_zva_zeroes_its_64_byte_block_in_a_loop():
+    # clear_page's shape: the JIT zeroes inline once the page is in its soft TLB
+    r = run("mov x2, #8; 1: dc zva, x1; add x1, x1, #64; subs x2, x2, #1; b.ne 1b; dc zva, x3",
+            regs={"x1": DATA, "x3": DATA + 0x2a7}, mem={DATA: b"\xff" * 0x300})
+    m = r["mem"][DATA]
+    assert r["exception"] is None and r["regs"]["x1"] == DATA + 512
+    assert m[:512] == bytes(512) and m[512:0x280] == b"\xff" * 0x80
+    assert m[0x280:0x2c0] == bytes(64) and m[0x2c0:] == b"\xff" * 0x40      # the block of an unaligned address
+
+
+def test_dc_zva_over_translated_code_invalidates_it():
+    # the target block runs once, is zeroed by DC ZVA, and is then UNDEFINED (UDF #0)
+    code = asm("""mov x2, #2
+    0:  subs x2, x2, #1
+        b.eq 1f
+        b 3f
+    1:  adr x1, 3f
+        dc zva, x1
+        isb
+        b 3f
+        .balign 64
+    3:  add x0, x0, #1
+        b 0b
+        .balign 64""")                         # (the whole zeroed block is code: RAM)
+    r = run_snippet(code, engine=ENGINE[0])
+    assert r["regs"]["x0"] == 1 and r["exception"]["ec"] == 0 and r["pc"] == 0x40000000 + 64

@@ -33,6 +33,8 @@ from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EX
                             TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException, WatchHit
+from ...runtime.helpers import sys as sys_helper
+from ...runtime.sysreg_defs import SYSOPS
 from ...runtime.memory import RamRegion
 from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
 from ..fpops import FP_FNS
@@ -42,9 +44,12 @@ from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
 from . import entry
 from .cache import open_cache
 from .config import JitConfig, HOT_OPT
+from .index import TranslationIndex, Recipe, code_hash, words_bytes, namespace as index_namespace
 from .llvm import llvm_jit
 
 BATCH_BLOCKS = 64
+_SYS_ID = HELPER_FNS.index(sys_helper)
+_DC_ZVA_KEY = next(d.key for d in SYSOPS if d.name == "DC_ZVA")
 _KIND_NAMES = {HELPER_MEM_READ: "memory read", HELPER_MEM_WRITE: "memory write",
                HELPER_MEM_READ_PAIR: "memory read pair", HELPER_MEM_WRITE_PAIR: "memory write pair",
                HELPER_FP: "fp (softfloat)", HELPER_TRACE: "trace"}
@@ -72,6 +77,10 @@ class Stats:
         self.lift_seconds = 0.0
         self.compile_seconds = 0.0
         self.guest_insns_compiled = 0
+        self.index_modules = 0          # modules found by the translation index (not lifted)
+        self.index_blocks = 0           # their blocks
+        self.index_rejected = 0         # recipes whose bytes had changed
+        self.index_seconds = 0.0        # checking recipes' bytes and linking their code
         self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
         self.exits = 0                  # returns from native code to the run loop
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
@@ -99,12 +108,16 @@ class Translation:
 class EngineModule:
     """One module of this engine: its translation keys, its linked code, and
     (tier 0, until it tiers up) the lifted blocks to recompile."""
-    __slots__ = ("keys", "linked", "batch", "pages", "map_gen")
+    __slots__ = ("keys", "linked", "pages", "map_gen", "recipe", "indexed")
 
-    def __init__(self, keys, linked, batch, map_gen=0):
-        self.keys, self.linked, self.batch = keys, linked, batch
+    def __init__(self, keys, linked, map_gen=0, recipe=None, indexed=False):
+        self.keys, self.linked = keys, linked
         self.pages = {}                  # translation on: virtual page -> physical page its code came from
         self.map_gen = map_gen           # the mapping generation the pages were last checked at
+        # Tier 0, until it tiers up: how to lift the batch again for the hot tier
+        # (its blocks and the hash of their bytes; the lifted IR is not kept: memory).
+        self.recipe = recipe
+        self.indexed = indexed           # its tier-0 code is in the translation index
 
 
 def _release_all(llvm, held: collections.Counter):
@@ -131,6 +144,10 @@ class JitEngine(Engine):
         self.cache = open_cache(cfg)
         t0 = time.perf_counter()
         self.llvm = L = llvm_jit()
+        # Warm runs find their modules by the guest bytes (index.py): with the disk cache only.
+        self.index = (TranslationIndex(self.cache.dir + "/index",
+                                       index_namespace(L.identity, L.layout, cfg.opt, cfg.tier_up))
+                      if self.cache is not None else None)
         dispatch_addr = L.dispatcher(f'target triple = "{L.triple}"\n' + dispatcher_ir(), DISPATCH_FN,
                                      self.cache, self.stats)
         self.stats.compile_seconds += time.perf_counter() - t0
@@ -181,6 +198,8 @@ class JitEngine(Engine):
         self.va_pages.clear()
         self._dead.clear()
         self.flush_jump_cache()
+        if self.index is not None:
+            self.index.close()
         self._finalizer()
 
     # -- caches -----------------------------------------------------------------
@@ -399,6 +418,8 @@ class JitEngine(Engine):
                 self.stats.calls[arg] += 1
                 r = HELPER_FNS[arg](cpu, *(a, b, c)[:HELPER_ARITY[arg]])
                 s.helper_ret = (r or 0) & M64
+                if arg == _SYS_ID and a == _DC_ZVA_KEY:
+                    self._fill_tlb(b, True)          # the next DC ZVA on this page is inline code
                 keep = HELPER_KEEPS_CONTEXT[arg]     # (runtime/helpers.py KEEP_CONTEXT)
                 if keep is not None:
                     cpu.async_dirty = True
@@ -486,9 +507,21 @@ class JitEngine(Engine):
         off = pa - r.base
         return int.from_bytes(r.buf[off:off + 4], "little")
 
+    def _indexable(self) -> bool:
+        """Recipes are used and recorded only for runs whose lifting depends
+        on nothing but the bytes and the context (no breakpoints, no code range)."""
+        return self.index is not None and not self.breakpoints and self.code_range is None
+
     def translate(self, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS) -> Translation | None:
         """Translate the block at (pc, ctx) and, in the same LLVM module, the
-        blocks statically reachable from it (up to BATCH_BLOCKS)."""
+        blocks statically reachable from it (up to BATCH_BLOCKS): from the
+        translation index when it knows these bytes, else lifted and compiled
+        (or found in the code cache by the lifted text)."""
+        indexable = limit == MAX_BLOCK_INSNS and self._indexable()
+        if indexable:
+            t = self._from_index(pc, ctx)
+            if t is not None:
+                return t
         t0 = time.perf_counter()
         self._fetch_pa = {}
         first = lift_block(self._fetch, pc, ctx, limit)
@@ -520,21 +553,33 @@ class JitEngine(Engine):
         self.stats.lift_seconds += t1 - t0
         linked = self._compile(batch)
         self.stats.compile_seconds += time.perf_counter() - t1
+        blocks = [(b.pc, b.ninsns) for b in batch]
+        chash = code_hash(words_bytes(b.words) for b in batch)
+        if indexable:
+            self.index.add_module(pc, ctx, linked.key, chash, blocks)
+        counted = limit == MAX_BLOCK_INSNS and self.hot_threshold
+        return self._add_module(linked, blocks, ctx, limit, self._fetch_pa,
+                                Recipe.of(linked.key, chash, blocks) if counted else None, indexable)
+
+    def _add_module(self, linked, blocks, ctx, limit, pages, recipe=None, indexed=False):
+        """Register a linked module's blocks [(pc, instructions)] as translations
+        (the first under ``limit``); ``pages``: virtual page -> physical page
+        their code came from.  Returns the first block's translation."""
         result = None
         self._nmod += 1
         num = self._nmod
         keys = []
-        rec = self.modules[num] = EngineModule(keys, linked, batch if self.hot_threshold else None, self.map_gen)
-        for k, b in enumerate(batch):
-            t = Translation(linked.addr, k, b.pc, b.end_pc, b.ninsns, ctx, num)
-            key = (b.pc, ctx, limit if b is first else MAX_BLOCK_INSNS)
+        rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed)
+        for k, (bpc, n) in enumerate(blocks):
+            t = Translation(linked.addr, k, bpc, bpc + 4 * n, n, ctx, num)
+            key = (bpc, ctx, limit if k == 0 else MAX_BLOCK_INSNS)
             old = self.translations.get(key)
             if old is not None:                       # superseded: its module-mates may chain to it
                 self._drop_modules({old.module})
             self.translations[key] = t
             keys.append(key)
-            vpage = b.pc & PAGE_MASK                  # a block never crosses a page
-            page = self._fetch_pa[vpage]
+            vpage = bpc & PAGE_MASK                   # a block never crosses a page
+            page = pages[vpage]
             if page not in self.code_pages:
                 self.code_pages[page] = set()
                 self._unmap_page_for_writes(page)
@@ -542,9 +587,87 @@ class JitEngine(Engine):
             if ctx & _CTX_TRANSLATED:
                 self.va_pages.setdefault(vpage, set()).add(key)
                 rec.pages[vpage] = page
-            if b is first:
+            if k == 0:
                 result = t
         return result
+
+    def _recipe_pages(self, blocks, chash):
+        """The virtual -> physical pages of a recipe's blocks if their bytes,
+        fetched as lifting fetches them, still hash to ``chash``; else None."""
+        cpu = self.cpu
+        pages = {}
+        chunks = []
+        for bpc, n in blocks:
+            vpage = bpc & PAGE_MASK
+            pa_page = pages.get(vpage)
+            if pa_page is None:
+                try:
+                    pa_page = pages[vpage] = cpu.fetch_pa(bpc) & PAGE_MASK
+                except GuestException:
+                    return None
+            pa = pa_page | bpc & ~PAGE_MASK
+            try:
+                r = cpu.mem.region_of(pa, 4 * n)
+            except Exception:
+                return None
+            if type(r) is not RamRegion:
+                return None
+            off = pa - r.base
+            chunks.append(r.buf[off:off + 4 * n])
+        return pages if code_hash(chunks) == chash else None
+
+    def _linked_from_cache(self, key):
+        """The linked module for an object key, from this process or the disk cache, or None."""
+        L = self.llvm
+        linked = L.lookup(key)
+        if linked is None:
+            obj = self.cache.get(key, self.stats)
+            if obj is None:
+                return None
+            self.stats.cache_hits += 1
+            linked = L.link(key, obj, MODULE_FN)
+        return self._acquire(linked)
+
+    def _from_index(self, pc, ctx):
+        t0 = time.perf_counter()
+        try:
+            for r in self.index.find(pc, ctx):
+                blocks = r.blocks
+                pages = self._recipe_pages(blocks, r.hash)
+                if pages is None:
+                    self.stats.index_rejected += 1
+                    continue
+                linked = self._linked_from_cache(r.object_key)
+                if linked is None:                    # evicted from the code cache: lift again
+                    continue
+                st = self.stats
+                st.index_modules += 1
+                st.index_blocks += len(blocks)
+                tr = self.cpu.tracer
+                if tr is not None:
+                    s = self.state
+                    tr.event("translate", s.icount, pc, s.el, len(blocks), sum(n for _, n in blocks))
+                return self._add_module(linked, blocks, ctx, MAX_BLOCK_INSNS, pages,
+                                        r if self.hot_threshold else None, True)
+            return None
+        finally:
+            self.stats.index_seconds += time.perf_counter() - t0
+
+    def _relift(self, recipe, ctx):
+        """Lift a recipe's batch again for the hot tier (registers in SSA across
+        its blocks: ``lift_block(hot=True)``), or None if its bytes changed."""
+        self._fetch_pa = {}
+        base, batch = 0, []
+        for bpc, n in recipe.blocks:
+            b = lift_block(self._fetch, bpc, ctx, MAX_BLOCK_INSNS, base, hot=True)
+            if b is None or b.ninsns != n:
+                return None
+            base = b.next_base
+            batch.append(b)
+        if code_hash(words_bytes(b.words) for b in batch) != recipe.hash:
+            return None
+        self.stats.blocks_lifted += len(batch)
+        return batch
 
     def _compile(self, batch, opt: int | None = None):
         """The linked module for a batch (from this process, the disk cache
@@ -578,10 +701,21 @@ class JitEngine(Engine):
         if t is None or t.module in self.hot_pending:
             return
         rec = self.modules.get(t.module)
-        if rec is None or rec.batch is None:
+        if rec is None or rec.recipe is None:
             return
-        batch, rec.batch = rec.batch, None
+        recipe, rec.recipe = rec.recipe, None
         L = self.llvm
+        t0 = time.perf_counter()
+        if self.index is not None:               # hot code made by an earlier run
+            hot_key = self.index.hot(rec.linked.key)
+            linked = self._linked_from_cache(hot_key) if hot_key is not None else None
+            if linked is not None:
+                self._swap(t.module, linked, t0)
+                return
+        batch = self._relift(recipe, ctx)
+        self.stats.lift_seconds += time.perf_counter() - t0
+        if batch is None:                        # its bytes changed: stays at tier 0
+            return
         text = module_text(batch, L.triple, L.layout, 0)
         key = L.key(text, HOT_OPT)
         t0 = time.perf_counter()
@@ -619,6 +753,9 @@ class JitEngine(Engine):
             old = self.translations.get(key)
             if old is not None and old.module == module:
                 old.addr = linked.addr
+        if rec.indexed:                          # warm runs swap in the same hot code at once
+            self.index.add_hot(rec.linked.key, linked.key)
+            rec.indexed = False
         self._drop_later(rec.linked)
         rec.linked = linked
         self.flush_jump_cache()

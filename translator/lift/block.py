@@ -28,7 +28,8 @@ from ...runtime.abi import (unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, O
                             TRACE_FULL, TRACE_INSN, HELPER_TRACE, pack_info, pack_trace_word)
 from ..decode import decode
 from ..semantics import lookup
-from .emitter import LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES, _c
+from .emitter import (LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES, TBAA_METADATA, TBAA_STATE, SYNC_MARK, RELOAD_MARK, _c, _slot,
+                      slot_state)
 
 MAX_BLOCK_INSNS = 32
 M64 = (1 << 64) - 1
@@ -38,28 +39,32 @@ assert ENTRY_VALUES == 6            # the value numbers of the entry sequence wr
 
 class LiftedBlock:
     __slots__ = ("pc", "ctx", "ninsns", "end_pc", "ir", "globals_used", "words", "successors", "limit",
-                 "chains", "base", "next_base")
+                 "chains", "base", "next_base", "hot", "used", "written")
 
     def __init__(self, pc, ctx, ninsns, end_pc, ir, globals_used, words, successors, limit, chains,
-                 base, next_base):
+                 base, next_base, hot=False, used=(), written=()):
         self.pc, self.ctx, self.ninsns, self.end_pc, self.ir = pc, ctx, ninsns, end_pc, ir
         self.globals_used, self.words, self.successors, self.limit = globals_used, words, successors, limit
         self.chains = chains                  # PCs whose labels this block branches to
         self.base, self.next_base = base, next_base    # value numbers used: [base, next_base)
+        self.hot, self.used, self.written = hot, used, written   # the hot tier's register slots
 
 
 def label(pc: int) -> str:
     return f"P{pc:x}"
 
 
-def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int = 0) -> LiftedBlock | None:
+def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int = 0,
+               hot: bool = False) -> LiftedBlock | None:
     """Lift the block at ``pc`` in translation context ``ctx`` (packed, see
     ``abi.pack_ctx``), numbering its values from ``base`` (the
     ``next_base`` of the block before it in the module).  ``fetch(addr)``
     returns the instruction word or None when it cannot be fetched.
-    Returns None if the first instruction cannot be fetched."""
+    Returns None if the first instruction cannot be fetched.  ``hot``: for the
+    hot tier, registers in the module function's allocas (``LlvmEmitter``);
+    not at instruction-trace level, whose runtime call reads them from the state."""
     c = unpack_ctx(ctx)
-    e = LlvmEmitter(c, base)
+    e = LlvmEmitter(c, base, hot and c.trace != TRACE_INSNS)
     if c.trace == TRACE_INSNS:
         limit = 1                                       # one instruction a block: each is recorded
     words = []
@@ -106,7 +111,7 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
             _chain(e, pc, next_pc)
             chains.append(next_pc)
         else:
-            e.emit("ret i64 0")
+            e.emit("br label %out" if e.hot else "ret i64 0")
     return _lifted(e, pc, ctx, n, addr, words, limit, chains, base)
 
 
@@ -114,7 +119,7 @@ def _lifted(e, pc, ctx, n, addr, words, limit, chains, base) -> LiftedBlock:
     b = base
     head = (f"{label(pc)}:\n"
             f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n"
-            f"  %{b + 1} = load i64, ptr %{b}\n"
+            f"  %{b + 1} = load i64, ptr %{b}{TBAA_STATE}\n"
             f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}\n"
             f"  %{b + 3} = load volatile i64, ptr %{b + 2}\n"      # zeroed by exit requests
             f"  %{b + 4} = add i64 %{b + 1}, {n}\n"                # count at block end
@@ -127,7 +132,7 @@ def _lifted(e, pc, ctx, n, addr, words, limit, chains, base) -> LiftedBlock:
     # point of SVC-like exceptions, or the fall-through.
     successors = e.succ if e.next_pc is not None or e.raised else [addr]
     return LiftedBlock(pc, ctx, n, addr, head + "\n".join(e.lines), e.globals_used, words, successors,
-                       limit, chains, base, e.tmp)
+                       limit, chains, base, e.tmp, e.hot, frozenset(e.used | e.written), frozenset(e.written))
 
 
 def _trace_entry(b: int, pc: int, el: int, n: int) -> str:
@@ -236,6 +241,14 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
     else:                # no tier-up: a local counter (optimised away at O2) that never reaches zero
         parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:\n"
                      "  %cnt = alloca i64\n  store i64 0, ptr %cnt")
+    hot = any(b.hot for b in blocks)
+    if hot:
+        used, written = set(), set()
+        for b in blocks:
+            used |= b.used
+            written |= b.written
+        slots = sorted(used, key=str)
+        parts.append(_hot_entry(slots))
     if len(blocks) == 1:
         parts.append(f"  br label %{label(blocks[0].pc)}")
     else:
@@ -249,6 +262,52 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
         parts.append(b.ir)
     # Exits to blocks outside the module return to the dispatcher (PC is stored).
     for pc in sorted(targets - have):
-        parts.append(f"{label(pc)}:\n  ret i64 0")
-    parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n}}")
-    return "\n".join(parts) + "\n"
+        parts.append(f"{label(pc)}:\n  " + ("br label %out" if hot else "ret i64 0"))
+    if not hot:
+        parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n}}")
+        parts.append(TBAA_METADATA)
+        return "\n".join(parts) + "\n"
+    # The hot tier: every exit copies the registers the module writes to the state.
+    parts.append(f"out:\n{SYNC_MARK}\n  ret i64 0\nleave:\n{SYNC_MARK}\n  ret i64 {EXIT_BUDGET}\n"
+                 f"exc:\n{SYNC_MARK}\n  ret i64 {EXIT_EXCEPTION}\n}}")
+    parts.append(TBAA_METADATA)
+    return _expand_marks("\n".join(parts) + "\n", sorted(written, key=str), slots)
+
+
+def _hot_entry(slots) -> str:
+    """The hot tier's allocas, filled from the state at the module's entry."""
+    lines = []
+    for key in slots:
+        ty, slot = _slot(key)
+        lines.append(f"  {slot} = alloca {ty}")
+    for i, key in enumerate(slots):
+        ty, off, align = slot_state(key)
+        lines.append(f"  %ent{i}p = getelementptr i8, ptr %s, i64 {off}\n"
+                     f"  %ent{i} = load {ty}, ptr %ent{i}p{align}{TBAA_STATE}\n"
+                     f"  store {ty} %ent{i}, ptr {_slot(key)[1]}")
+    return "\n".join(lines)
+
+
+def _expand_marks(text: str, written, used) -> str:
+    """SYNC marks: copy the written registers' allocas to the state; RELOAD
+    marks: the used ones back from it (named values, unique per mark)."""
+    out = []
+    n = 0
+    for line in text.split("\n"):
+        if line == SYNC_MARK:
+            n += 1
+            for i, key in enumerate(written):
+                ty, off, align = slot_state(key)
+                v = f"%sy{n}_{i}"
+                out.append(f"  {v} = load {ty}, ptr {_slot(key)[1]}\n  {v}p = getelementptr i8, ptr %s, i64 {off}\n"
+                           f"  store {ty} {v}, ptr {v}p{align}{TBAA_STATE}")
+        elif line == RELOAD_MARK:
+            n += 1
+            for i, key in enumerate(used):
+                ty, off, align = slot_state(key)
+                v = f"%rl{n}_{i}"
+                out.append(f"  {v}p = getelementptr i8, ptr %s, i64 {off}\n  {v} = load {ty}, ptr {v}p{align}{TBAA_STATE}\n"
+                           f"  store {ty} {v}, ptr {_slot(key)[1]}")
+        else:
+            out.append(line)
+    return "\n".join(out)

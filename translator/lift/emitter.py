@@ -36,7 +36,7 @@ from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_
                             pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
-from ...runtime.sysreg_defs import BY_NAME as _SYSREGS
+from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, SYSOPS as _SYSOP_LIST
 from ..semantics.ops import Emitter
 from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -44,6 +44,8 @@ from ..fpops import FP_IDS, FP_RESULT_BITS
 from ..softfloat import IXC
 
 _SP_EL0_KEY = _SYSREGS["SP_EL0"].key
+_DC_ZVA_KEY = next(d.key for d in _SYSOP_LIST if d.name == "DC_ZVA")
+_ZVA_BYTES = 4 << 4                  # DCZID_EL0.BS = 4: 2**4 words
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 VKEY = 64                 # register-cache key of V0 (keys 0-31: X0-X30 and SP; VKEY + n: Vn)
 _TLB_SHIFT = TLB_ENTRY_SIZE.bit_length() - 1
@@ -88,13 +90,54 @@ _FP_FAST = {f"{name}{N}": (op, N, 2) for N in (32, 64)
 _FP_FAST.update({f"sqrt{N}": ("sqrt", N, 1) for N in (32, 64)})
 _FP_FAST.update({f"muladd{N}": ("fma", N, 3) for N in (32, 64)})
 
+# Type-based alias information: the CPU state and guest memory never overlap
+# (guest RAM is separate host memory; a slow path's load or store through the
+# helper_ret words is ordered by the runtime call before it), so LLVM may keep
+# state values in host registers across guest loads and stores.  The metadata
+# nodes are defined once per module (block.py ``module_text``).
+TBAA_STATE = ", !tbaa !3"
+TBAA_GUEST = ", !tbaa !4"
+TBAA_METADATA = ('!0 = !{!"a64jit"}\n!1 = !{!"cpu state", !0, i64 0}\n!2 = !{!"guest memory", !0, i64 0}\n'
+                 "!3 = !{!1, !1, i64 0}\n!4 = !{!2, !2, i64 0}")
+
+# The hot tier's register slots: allocas named by register-cache key (X0-X30
+# and SP: i64; the flags: i1; V0-V31: i128), and where each lives in the state.
+SYNC_MARK = "  ;@sync"       # copy written registers to the state (expanded by block.module_text)
+RELOAD_MARK = "  ;@reload"   # copy used registers back from the state
+_TY_BITS = {"i64": 64, "i1": 1, "i128": 128}
+
+
+def _slot(key):
+    """(LLVM type, alloca name) of a register-cache key."""
+    if key.__class__ is not int:
+        return "i1", f"%RF{key}"
+    if key < VKEY:
+        return "i64", f"%RX{key}"
+    return "i128", f"%RV{key - VKEY}"
+
+
+def slot_state(key):
+    """(LLVM type, state offset, align clause) of a register-cache key."""
+    if key.__class__ is not int:
+        return "i1", OFF_FLAGS[key], ""
+    if key < VKEY:
+        return "i64", OFF_X + 8 * key, ""
+    return "i128", OFF_V + 16 * (key - VKEY), ", align 8"
+
 
 class LlvmEmitter(Emitter):
     """Emits one block function body for the translation context ``ctx``
     (an ``abi.Ctx``), numbering its values from ``base``."""
 
-    def __init__(self, ctx, base: int = 0):
+    def __init__(self, ctx, base: int = 0, hot: bool = False):
         self.lines: list[str] = []
+        # The hot tier: guest registers live in allocas of the module function
+        # (SSA values across its blocks once LLVM promotes them), copied to the
+        # state only where it must be exact: runtime calls and the exits
+        # (block.py ``module_text`` expands the SYNC/RELOAD marks).
+        self.hot = hot
+        self.used: set = set()       # register-cache keys read or written (hot: the allocas)
+        self.written: set = set()    # keys written (hot: copied back at SYNC marks)
         self.base = base                         # first value number of this block
         self.tmp = base + ENTRY_VALUES           # next free value number (block.py writes the entry)
         self.ic0 = V(f"%{base + 1}", 64)         # the instruction count at block entry
@@ -148,12 +191,12 @@ class LlvmEmitter(Emitter):
         p = self.ptr(off)
         n = self.tmp
         self.tmp = n + 1
-        self.lines.append(f"  %{n} = load i{bits}, ptr {p}")
+        self.lines.append(f"  %{n} = load i{bits}, ptr {p}{TBAA_STATE}")
         return V(f"%{n}", bits)
 
     def st(self, off: int, val, bits: int):
         p = self.ptr(off)
-        self.lines.append(f"  store i{bits} {val.n if val.__class__ is V else _c(val, bits)}, ptr {p}")
+        self.lines.append(f"  store i{bits} {val.n if val.__class__ is V else _c(val, bits)}, ptr {p}{TBAA_STATE}")
 
     def op(self, text: str, bits: int) -> V:
         n = f"%{self.tmp}"
@@ -172,9 +215,17 @@ class LlvmEmitter(Emitter):
 
     def flush(self):
         """Write back deferred register/flag values (a sync point).  Flags
-        are stored as i1: one byte holding 0 or 1, the state's format."""
+        are stored as i1: one byte holding 0 or 1, the state's format.
+        (The hot tier: into their allocas.)"""
         if self.dirty:
             cache = self.cache
+            if self.hot:
+                self.written.update(self.dirty)
+                for key in self.dirty:
+                    ty, slot = _slot(key)
+                    self.lines.append(f"  store {ty} {_c(cache[key], _TY_BITS[ty])}, ptr {slot}")
+                self.dirty.clear()
+                return
             for key in self.dirty:
                 if key.__class__ is not int:
                     self.st(OFF_FLAGS[key], cache[key], 1)
@@ -182,8 +233,19 @@ class LlvmEmitter(Emitter):
                     self.st(OFF_X + 8 * key, cache[key], 64)
                 else:
                     p = self.ptr(OFF_V + 16 * (key - VKEY))
-                    self.lines.append(f"  store i128 {_c(cache[key], 128)}, ptr {p}, align 8")
+                    self.lines.append(f"  store i128 {_c(cache[key], 128)}, ptr {p}, align 8{TBAA_STATE}")
             self.dirty.clear()
+
+    def spill(self):
+        """Store the deferred values without forgetting them: on a path that
+        calls the runtime or leaves with an exception (the state must be exact
+        there), while the other paths keep them deferred.  Starts a fresh set
+        of state pointers (this path's basic block)."""
+        if self.dirty:
+            dirty = dict(self.dirty)
+            self.fptr = {}
+            self.flush()
+            self.dirty = dirty
 
     # -- registers ------------------------------------------------------------
     def rx(self, n, bits=64):
@@ -194,8 +256,25 @@ class LlvmEmitter(Emitter):
     def rsp(self, n, bits=64):
         v = self.cache.get(n)
         if v is None:
-            v = self.cache[n] = self.ld(OFF_X + 8 * n, 64)
+            v = self.cache[n] = self._load_reg(n) if self.hot else self.ld(OFF_X + 8 * n, 64)
         return v if bits == 64 else self.trunc(v, 64, bits)
+
+    def _load_reg(self, key):
+        """The hot tier: a register-cache key's value from its alloca."""
+        self.used.add(key)
+        ty, slot = _slot(key)
+        return self.op(f"load {ty}, ptr {slot}", _TY_BITS[ty])
+
+    def state_exact(self):
+        """Before a runtime call that may read or change any register: the
+        hot tier's registers are copied to the state (after the call,
+        ``reload`` copies them back).  Tier 0 keeps them in the state."""
+        if self.hot:
+            self.lines.append(SYNC_MARK)
+
+    def reload(self):
+        if self.hot:
+            self.lines.append(RELOAD_MARK)
 
     def wx(self, n, v, bits=64):
         if n != 31:
@@ -211,8 +290,11 @@ class LlvmEmitter(Emitter):
         key = VKEY + n
         v = self.cache.get(key)
         if v is None:
-            p = self.ptr(OFF_V + 16 * n)
-            v = self.cache[key] = self.op(f"load i128, ptr {p}, align 8", 128)
+            if self.hot:
+                v = self.cache[key] = self._load_reg(key)
+            else:
+                p = self.ptr(OFF_V + 16 * n)
+                v = self.cache[key] = self.op(f"load i128, ptr {p}, align 8{TBAA_STATE}", 128)
         return v if bits == 128 else self.trunc(v, 128, bits)
 
     def wv(self, n, v, bits=128):
@@ -421,7 +503,7 @@ class LlvmEmitter(Emitter):
     def _flag(self, k):
         v = self.cache.get(k)
         if v is None:
-            v = self.cache[k] = self.ld(OFF_FLAGS[k], 1)
+            v = self.cache[k] = self._load_reg(k) if self.hot else self.ld(OFF_FLAGS[k], 1)
         return v
 
     def nzcv(self):
@@ -661,38 +743,42 @@ class LlvmEmitter(Emitter):
         pair, the second element's address, which also catches a pair
         running into the next page).  One template: this runs for every
         access."""
-        self.flush()
         if acc & ACC_UNPRIV:
             # LDTR/STTR check EL0's permissions at EL1, which the soft TLB (filled
             # with the current EL's) does not hold: always the runtime.
+            self.flush()     # (the hot tier: a fault's exit copies the registers to the state)
             return self._call_helper(pack_info(kind, size, acc, pack_isv(isv), self.index), a, b, c)
         if not span:
             span = size
         A = addr.n if addr.__class__ is V else _c(addr, 64)
         n = self.tmp
         probe, k = self._probe_text(A, size, span, write, acc, n)
-        self.tmp = k + 8
+        self.tmp = k + 5
         self.nlab += 1
         lab = f"{self.base}.{self.nlab}"
         info = pack_info(kind, size, acc, pack_isv(isv), self.index)
+        pred = self.label
+        self.lines.append(probe + f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\nslow{lab}:")
+        # Deferred registers go to the state only on the slow path (the runtime
+        # may raise the fault there): a TLB hit stores nothing.
+        self.spill()
+        m = self.tmp
+        self.tmp = m + 3
         self.lines.append(
-            probe +
-            f"  br i1 %{k + 1}, label %cont{lab}, label %slow{lab}\n"
-            f"slow{lab}:\n"
-            f"  %{k + 5} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, "
+            f"  %{m} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {info}, i64 {A}, i64 {_c(b, 64)}, "
             f"i64 {_c(c, 64)}, i64 {_c(self.pc, 64)})\n"
-            f"  %{k + 6} = icmp ne ptr %{k + 5}, null\n"
-            f"  br i1 %{k + 6}, label %cont{lab}, label %exc\n"
+            f"  %{m + 1} = icmp ne ptr %{m}, null\n"
+            f"  br i1 %{m + 1}, label %cont{lab}, label %exc\n"
             f"cont{lab}:\n"
-            f"  %{k + 7} = phi ptr [ %{k + 4}, %{self.label} ], [ %{k + 5}, %slow{lab} ]")
+            f"  %{m + 2} = phi ptr [ %{k + 4}, %{pred} ], [ %{m}, %slow{lab} ]")
         self.label = f"cont{lab}"
         self.fptr = {}
-        return V(f"%{k + 7}", 64)
+        return V(f"%{m + 2}", 64)
 
     def load(self, addr, size, acc=0, isv=None):
         bits = size * 8
         p = self._access(addr, size, acc, False, HELPER_MEM_READ, addr, isv=isv)
-        return self.op(f"load i{bits}, ptr {p.n}, align 1", bits)
+        return self.op(f"load i{bits}, ptr {p.n}, align 1{TBAA_GUEST}", bits)
 
     def store(self, addr, value, size, acc=0, isv=None):
         bits = size * 8
@@ -702,27 +788,27 @@ class LlvmEmitter(Emitter):
             lo = self.trunc(value, 128, 64)
             hi = self.trunc(self.lshr(value, 64, 128), 128, 64)
             p = self._access(addr, size, acc, True, HELPER_MEM_WRITE, addr, lo, hi, isv=isv)
-            self.emit(f"store i128 {_c(value, 128)}, ptr {p.n}, align 1")
+            self.emit(f"store i128 {_c(value, 128)}, ptr {p.n}, align 1{TBAA_GUEST}")
             return
         value = self.trunc(value, value.bits, bits) if isinstance(value, V) and value.bits != bits else value
         p = self._access(addr, size, acc, True, HELPER_MEM_WRITE, addr, self.zext(value, bits, 64), isv=isv)
-        self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1")
+        self.emit(f"store i{bits} {_c(value, bits)}, ptr {p.n}, align 1{TBAA_GUEST}")
 
     def load_pair(self, addr, size, acc=0):
         """One probe for both elements; the slow path does both accesses."""
         bits = size * 8
         p = self._access(addr, size, acc, False, HELPER_MEM_READ_PAIR, addr, span=2 * size)
-        v1 = self.op(f"load i{bits}, ptr {p.n}, align 1", bits)
+        v1 = self.op(f"load i{bits}, ptr {p.n}, align 1{TBAA_GUEST}", bits)
         q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
-        return v1, self.op(f"load i{bits}, ptr {q.n}, align 1", bits)
+        return v1, self.op(f"load i{bits}, ptr {q.n}, align 1{TBAA_GUEST}", bits)
 
     def store_pair(self, addr, v1, v2, size, acc=0):
         bits = size * 8
         p = self._access(addr, size, acc, True, HELPER_MEM_WRITE_PAIR, addr, self.zext(v1, bits, 64),
                          self.zext(v2, bits, 64), span=2 * size)
-        self.emit(f"store i{bits} {_c(v1, bits)}, ptr {p.n}, align 1")
+        self.emit(f"store i{bits} {_c(v1, bits)}, ptr {p.n}, align 1{TBAA_GUEST}")
         q = self.op(f"getelementptr i8, ptr {p.n}, i64 {size}", 64)
-        self.emit(f"store i{bits} {_c(v2, bits)}, ptr {q.n}, align 1")
+        self.emit(f"store i{bits} {_c(v2, bits)}, ptr {q.n}, align 1{TBAA_GUEST}")
 
     def _probe_text(self, A, size, span, write, acc, n):
         """The soft-TLB probe's IR from value %n on (the one template of every
@@ -748,11 +834,11 @@ class LlvmEmitter(Emitter):
                 f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
                 f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
                 f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
-                f"  %{n + 4} = load i64, ptr %{n + 3}\n"
+                f"  %{n + 4} = load i64, ptr %{n + 3}{TBAA_STATE}\n"
                 f"{key}"
                 f"  %{k + 1} = icmp eq i64 %{n + 4}, %{k}\n"
                 f"  %{k + 2} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + TLB_ADDEND}\n"
-                f"  %{k + 3} = load ptr, ptr %{k + 2}\n"
+                f"  %{k + 3} = load ptr, ptr %{k + 2}{TBAA_STATE}\n"
                 f"  %{k + 4} = getelementptr i8, ptr %{k + 3}, i64 {A}\n"), k
 
     def _span_probe(self, addr, size, span, write, acc):
@@ -767,9 +853,8 @@ class LlvmEmitter(Emitter):
         return V(f"%{k + 1}", 1), V(f"%{k + 4}", 64)
 
     def _span_split(self, addr, size, count, write, acc):
-        """Flush, probe the span, branch: the host pointer and the (fast,
+        """Probe the span, branch: the host pointer and the (fast,
         slow, join) labels, the fast one started."""
-        self.flush()
         hit, hp = self._span_probe(addr, size, size * count, write, acc)
         fast_l, slow_l, join_l = self.new_label("spf"), self.new_label("sps"), self.new_label("spj")
         self.emit(f"br i1 {hit.n}, label %{fast_l}, label %{slow_l}")
@@ -787,7 +872,7 @@ class LlvmEmitter(Emitter):
         fast = []
         for i in range(count):
             q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
-            fast.append(self.op(f"load i{bits}, ptr {q.n}, align 1", bits))
+            fast.append(self.op(f"load i{bits}, ptr {q.n}, align 1{TBAA_GUEST}", bits))
         self.emit(f"br label %{join_l}")
         self.start_label(slow_l)
         slow = super().load_elems(addr, size, count, acc)
@@ -804,7 +889,7 @@ class LlvmEmitter(Emitter):
         hp, fast_l, slow_l, join_l = self._span_split(addr, size, len(values), True, acc)
         for i, v in enumerate(values):
             q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {i * size}", 64) if i else hp
-            self.emit(f"store i{bits} {_c(v, bits)}, ptr {q.n}, align 1")
+            self.emit(f"store i{bits} {_c(v, bits)}, ptr {q.n}, align 1{TBAA_GUEST}")
         self.emit(f"br label %{join_l}")
         self.start_label(slow_l)
         super().store_elems(addr, values, size, acc)
@@ -812,7 +897,6 @@ class LlvmEmitter(Emitter):
         self.start_label(join_l)
 
     def check_align(self, addr, size, write):
-        self.flush()
         bad = self.cmp("ne", self.and_(addr, size - 1, 64), 0, 64)
         go, cont = self.new_label("mis"), self.new_label("al")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
@@ -823,7 +907,6 @@ class LlvmEmitter(Emitter):
     def check_sp_align(self, sp):
         if not self.ctx.sp_align:
             return
-        self.flush()
         bad = self.cmp("ne", self.and_(sp, 15, 64), 0, 64)
         go, cont = self.new_label("spmis"), self.new_label("spal")
         self.emit(f"br i1 {bad.n}, label %{go}, label %{cont}")
@@ -876,8 +959,9 @@ class LlvmEmitter(Emitter):
 
     def _raise(self, ec, iss, return_offset=0, far=None, target_el=None):
         """Exception at this instruction: fill exc_*, make PC and the count
-        exact, leave the block through %exc."""
-        self.flush()
+        exact, leave the block through %exc.  Deferred registers are stored on this
+        path only (a path that does not raise keeps them deferred)."""
+        self.spill()
         self.st(OFF_EXC["ec"], ec, 64)
         self.st(OFF_EXC["iss"], iss, 64)
         if far is not None:
@@ -909,12 +993,39 @@ class LlvmEmitter(Emitter):
                 return self.ld(OFF_SP_EL, 64)
             self.st(OFF_SP_EL, args[2], 64)
             return None
+        if name == "sys" and args[0] == _DC_ZVA_KEY and self.ctx.dz and not self.ctx.trace:
+            self._dc_zva(args)
+            return 0
         self.flush()
+        self.state_exact()
         self.sync()
         self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args)
         self.st(OFF_ICOUNT, self.ic0, 64)
+        self.reload()
         self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
+
+    def _dc_zva(self, args):
+        """DC ZVA where it does not trap (``ctx.dz``) on a block the soft TLB maps
+        for writing at this EL (RAM, not holding code, no watchpoint): its 64 zero
+        bytes stored inline (Linux's clear_page runs it 64 times a page).  Any other
+        case (a miss, a fault) is the runtime's ``sys`` as before; registers are
+        unchanged on both paths.  (Not while tracing: the runtime records it.)"""
+        self.flush()
+        base = self.and_(args[1], M[64] & ~(_ZVA_BYTES - 1), 64)
+        hit, hp = self._span_probe(base, 8, _ZVA_BYTES, True, 0)
+        fast, slow, join = self.new_label("zvf"), self.new_label("zvs"), self.new_label("zvj")
+        self.emit(f"br i1 {hit.n}, label %{fast}, label %{slow}")
+        self.start_label(fast)
+        for off in range(0, _ZVA_BYTES, 8):
+            q = self.op(f"getelementptr i8, ptr {hp.n}, i64 {off}", 64) if off else hp
+            self.emit(f"store i64 0, ptr {q.n}, align 1{TBAA_GUEST}")
+        self.emit(f"br label %{join}")
+        self.start_label(slow)
+        self.sync()
+        self._call_helper(pack_info(HELPER_CALL, HELPER_IDS["sys"]), *args, then=join)
+        self.start_label(join)
+        self.st(OFF_ICOUNT, self.ic0, 64)
 
     def end_block(self):
         self.ended = True

@@ -3,12 +3,16 @@
 
 Everything whose effect depends on system registers or changes the
 translation context goes through a runtime helper (runtime/helpers.py) and
-ends the block; nothing here touches system-register storage directly.
+ends the block (DC ZVA, which changes nothing of it, does not); nothing here
+touches system-register storage directly.
 """
 from __future__ import annotations
 
 from . import semantics
 from ...runtime.sysreg_defs import encoding_key as sysreg_key   # instruction bits 20:5 (o0 = op0 - 2)
+from ...runtime.sysreg_defs import SYSOPS
+
+_DC_ZVA = next(d.key for d in SYSOPS if d.name == "DC_ZVA")
 
 
 @semantics("hint")
@@ -45,7 +49,8 @@ def msr_imm(e, f):
 def sys(e, f):
     key = sysreg_key(1, f.op1, f.CRn, f.CRm, f.op2)
     e.helper("sys", key, e.rx(f.Rt), f.Rt)
-    e.end_block()
+    if key != _DC_ZVA:               # DC ZVA changes no context: the block goes on (clear_page's loop chains)
+        e.end_block()
 
 
 @semantics("sysreg")

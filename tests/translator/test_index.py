@@ -1,0 +1,152 @@
+"""The persistent translation index (translator/jit/index.py): a warm run
+finds its modules by the guest bytes and neither lifts nor compiles; changed
+bytes are lifted, never given the old code; a damaged index file costs
+recipes, never correctness; the hot tier's code is found again too."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from a64jit.translator.jit import index as ix
+from tests.asm import asm
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+DEMO = os.path.join(ROOT, "samples", "boot", "demo.img")      # 20-odd modules
+CHILD = """
+import sys, json, io
+sys.path.insert(0, %r)
+from a64jit.board import Board
+m = Board(ram_size=64 << 20, out=io.BytesIO())
+m.load(0x40200000, open(%r, "rb").read()); m.enter(0x40200000)
+r = m.run(engine="jit")
+print(json.dumps({"reason": r.reason, "insns": r.insns, "out": m.out.getvalue().decode(),
+                  "stats": m.jit.stats.as_dict()}))
+"""
+
+
+def child(cache_dir, image=DEMO, **env_extra):
+    env = dict(os.environ, A64JIT_CACHE_DIR=str(cache_dir), A64JIT_HOT_THRESHOLD="0")
+    env.pop("A64JIT_NO_CACHE", None)
+    env.update(env_extra)
+    p = subprocess.run([sys.executable, "-c", CHILD % (ROOT, str(image))], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def index_files(cache_dir):
+    d = os.path.join(cache_dir, "index")
+    return [os.path.join(d, f) for f in os.listdir(d) if f.endswith(".idx")]
+
+
+def test_warm_run_lifts_and_compiles_nothing(tmp_path):
+    cold = child(tmp_path)
+    assert cold["stats"]["blocks_lifted"] > 0 and cold["stats"]["index_modules"] == 0
+    warm = child(tmp_path)
+    st = warm["stats"]
+    assert st["blocks_lifted"] == 0 and st["llvm_compiles"] == 0
+    assert st["index_blocks"] == cold["stats"]["blocks_lifted"] and st["index_rejected"] == 0
+    assert warm["out"] == cold["out"] and "primes below 8192: 1028" in warm["out"]
+    assert warm["insns"] == cold["insns"]
+
+
+def printer(ch: str) -> bytes:
+    """Print ``ch`` eight times on the PL011, then PSCI SYSTEM_OFF."""
+    return asm(f"""
+        movz x1, #0x0900, lsl #16
+        mov x3, #8
+    1:  mov w2, #{ord(ch)}
+        strb w2, [x1]
+        subs x3, x3, #1
+        b.ne 1b
+        movz x0, #0x8400, lsl #16
+        movk x0, #0x0008
+        smc #0
+    2:  b 2b""")
+
+
+def test_changed_bytes_are_lifted_not_given_the_old_code(tmp_path):
+    a, b = printer("A"), printer("B")
+    assert len(a) == len(b) and a != b               # the same blocks at the same PCs, one word differs
+    (tmp_path / "a.bin").write_bytes(a)
+    (tmp_path / "b.bin").write_bytes(b)
+    cache = tmp_path / "cache"
+    ra = child(cache, tmp_path / "a.bin")
+    assert ra["out"] == "A" * 8 and ra["reason"] == "poweroff"
+    rb = child(cache, tmp_path / "b.bin")             # same (pc, ctx), other bytes: lifted
+    assert rb["out"] == "B" * 8
+    assert rb["stats"]["index_rejected"] >= 1 and rb["stats"]["blocks_lifted"] > 0
+    again = child(cache, tmp_path / "a.bin")          # both recipes are kept
+    assert again["out"] == "A" * 8
+    assert again["stats"]["blocks_lifted"] == 0 and again["stats"]["index_modules"] > 0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "magic"])
+def test_a_damaged_index_costs_recipes_not_correctness(tmp_path, damage):
+    cold = child(tmp_path)
+    (f,) = index_files(tmp_path)
+    data = bytearray(open(f, "rb").read())
+    if damage == "truncate":
+        data = data[:len(data) * 2 // 3]
+    elif damage == "flip":
+        data[len(data) // 2] ^= 0x55
+    else:
+        data[:8] = b"garbage!"
+    open(f, "wb").write(bytes(data))
+    again = child(tmp_path)
+    assert again["out"] == cold["out"] and again["insns"] == cold["insns"]
+    assert again["stats"]["blocks_lifted"] > 0          # what the damage cost was lifted again
+    if damage != "magic":
+        assert again["stats"]["index_modules"] > 0      # the intact records before it were used
+    third = child(tmp_path)                              # repaired and completed
+    assert third["stats"]["blocks_lifted"] == 0 and third["out"] == cold["out"]
+
+
+def test_hot_tier_code_is_found_again(tmp_path):
+    hot = {"A64JIT_HOT_THRESHOLD": "64", "A64JIT_HOT_SYNC": "1"}
+    cold = child(tmp_path, **hot)
+    assert cold["stats"]["hot_recompiles"] > 0
+    warm = child(tmp_path, **hot)
+    st = warm["stats"]
+    assert st["llvm_compiles"] == 0 and st["blocks_lifted"] == 0
+    assert st["hot_recompiles"] == cold["stats"]["hot_recompiles"]
+    assert warm["out"] == cold["out"] and warm["insns"] == cold["insns"]
+
+
+def test_records_round_trip_and_stop_at_damage():
+    recs = [ix.pack_module(0x40200000, 7, "ab" * 32, b"h" * 16, [(0x40200000, 3), (0x4020000c, 32)]),
+            ix.pack_hot("cd" * 32, "ef" * 32),
+            ix.pack_module(0xffff800008000000, 1 << 40, "01" * 32, b"x" * 16, [(0xffff800008000000, 1)])]
+    data = ix.MAGIC + b"".join(recs)
+    out = list(ix.unpack_records(data))
+    assert out[-1] == ("end", len(data))
+    (k1, (pc, ctx, r)), (k2, hot), (k3, (pc3, _, r3)) = out[:3]
+    assert (k1, pc, ctx, r.object_key, r.hash, r.blocks) == (
+        ix.REC_MODULE, 0x40200000, 7, "ab" * 32, b"h" * 16, [(0x40200000, 3), (0x4020000c, 32)])
+    assert k2 == ix.REC_HOT and hot == (bytes.fromhex("cd" * 32), bytes.fromhex("ef" * 32))
+    assert pc3 == 0xffff800008000000 and r3.blocks == [(pc3, 1)]
+    bad = bytearray(data)
+    bad[len(ix.MAGIC) + len(recs[0]) + 12] ^= 1          # inside the second record
+    out = list(ix.unpack_records(bytes(bad)))
+    assert len(out) == 2 and out[-1] == ("end", len(ix.MAGIC) + len(recs[0]))
+
+
+def test_two_writers_share_one_file(tmp_path):
+    a, b = ix.TranslationIndex(str(tmp_path), "n" * 64), ix.TranslationIndex(str(tmp_path), "n" * 64)
+    for i in range(50):
+        a.add_module(0x1000 + 4 * i, 0, "aa" * 32, bytes([i]) * 16, [(0x1000 + 4 * i, 1)])
+        b.add_module(0x1000 + 4 * i, 0, "bb" * 32, bytes([100 + i]) * 16, [(0x1000 + 4 * i, 1)])
+    a.close()
+    b.close()
+    c = ix.TranslationIndex(str(tmp_path), "n" * 64)
+    assert len(c.find(0x1000, 0)) == 2 and c.loaded_records == 100 and not c.damaged
+
+
+def test_namespace_names_everything_besides_the_bytes():
+    base = ix.namespace("llvm", "layout", 0, 4096)
+    others = {ix.namespace("llvm2", "layout", 0, 4096), ix.namespace("llvm", "layout2", 0, 4096),
+              ix.namespace("llvm", "layout", 2, 4096), ix.namespace("llvm", "layout", 0, 0)}
+    assert base not in others and len(others) == 4
+    assert len(ix.source_fingerprint()) == 64
