@@ -81,6 +81,13 @@ def _run_debugged(board, server, target, args):
     return RunResult(reason, s.icount - start, time.perf_counter() - t0, reason in OK_REASONS or target.killed)
 
 
+def _int_arg(text: str, what: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise ValueError(f"{what}: not a number: {text!r}") from None
+
+
 def _err(msg: str) -> None:
     print(f"a64jit: {msg}", file=sys.stderr)
 
@@ -141,6 +148,20 @@ def cmd_boot(args) -> int:
         except OSError as e:
             _err(f"cannot listen for gdb on {args.gdb or 'tcp::1234'}: {e.strerror or e}")
             return EXIT_BAD_INPUT
+    symbols = sampler = None
+    if args.symbols and not args.profile:
+        _err("--symbols names the hottest code of --profile: give --profile too")
+        return EXIT_BAD_INPUT
+    if args.profile:
+        from .profile import PcSampler
+        if args.symbols:
+            from .traceview import load_symbols, UsageError
+            try:
+                symbols = load_symbols(args.symbols, _int_arg(args.load_offset, "--load-offset"))[0]
+            except (UsageError, OSError, ValueError) as e:
+                _err(str(e))
+                return EXIT_BAD_INPUT
+        sampler = PcSampler(board.cpu.state).start()
     result = None
     try:
         with HostIO(board, timeout=args.timeout) as io:
@@ -159,6 +180,8 @@ def cmd_boot(args) -> int:
         _err(f"internal error: {type(e).__name__}: {e} (at guest pc {board.cpu.state.pc:#x})")
         return EXIT_INTERNAL
     finally:                                       # the trace stays valid and complete, whatever stopped the run
+        if sampler is not None:
+            sampler.stop()
         if writer is not None:
             st = board.cpu.state
             writer.close(result.reason if result is not None else "internal error", st.icount, st.pc, st.el)
@@ -167,7 +190,7 @@ def cmd_boot(args) -> int:
         _summary(console, result, board, name, args.engine)
     if args.profile or args.stats:
         from .profile import collect, render
-        data = collect(board, result, args.engine, tap)
+        data = collect(board, result, args.engine, tap, sampler, symbols)
         if args.profile:
             render(console, data)
         if args.stats:
@@ -246,6 +269,10 @@ def _boot_options(p, kernel_required: bool = False):
                         "instruction with the registers it changed, or events only")
     p.add_argument("--profile", action="store_true",
                    help="print where the time went (native code, translation, slow paths by reason, devices)")
+    p.add_argument("--symbols", metavar="FILE", help="with --profile: name the hottest code from this ELF or "
+                   "System.map (e.g. the kernel's vmlinux or System.map)")
+    p.add_argument("--load-offset", metavar="ADDR", default="0",
+                   help="with --symbols: add ADDR to the file's addresses (a position-independent image)")
     p.add_argument("--stats", metavar="FILE", help="write the run's figures as JSON (console lines with "
                    "the instruction count at which each was printed, exits by reason, translation)")
     p.add_argument("--no-cache", action="store_true",

@@ -15,6 +15,8 @@ figures "instructions to /init" come from there).
 """
 from __future__ import annotations
 
+import collections
+import threading
 import time
 
 from .runtime.cpu import VEC_SYNC, VEC_IRQ, VEC_FIQ, VEC_SERROR
@@ -56,15 +58,61 @@ class ConsoleTap:
         self.out.flush()
 
 
+class PcSampler:
+    """The hottest guest code, statistically: a thread samples the guest PC
+    and EL every ``interval`` seconds while the guest runs (generated code
+    stores the PC of every block it chains to, so samples land on the block
+    running; in Python slow paths, on the instruction being served).  Reading
+    two words of the state changes nothing the guest sees: runs stay
+    deterministic."""
+
+    def __init__(self, state, interval: float = 0.001):
+        self.state, self.interval = state, interval
+        self.samples: collections.Counter = collections.Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="a64jit-profile", daemon=True)
+
+    def start(self) -> "PcSampler":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        s, samples, wait = self.state, self.samples, self._stop.wait
+        while not wait(self.interval):
+            samples[(s.pc, s.el)] += 1
+
+    def hottest(self, symbols=None, n: int = 20) -> dict:
+        """The ``n`` most sampled PCs and, with a SymbolTable, functions: lists
+        of {"where", "el", "samples", "share"} (JSON-ready)."""
+        total = sum(self.samples.values()) or 1
+        pcs = [{"where": f"{pc:#x}" + (f" {symbols.format(pc)}" if symbols is not None else ""), "el": el,
+                "samples": k, "share": round(k / total, 4)} for (pc, el), k in self.samples.most_common(n)]
+        out = {"samples": total if self.samples else 0, "interval_seconds": self.interval, "pcs": pcs}
+        if symbols is not None:
+            funcs: collections.Counter = collections.Counter()
+            for (pc, el), k in self.samples.items():
+                hit = symbols.lookup(pc)
+                funcs[(hit[0] if hit else "?", el)] += k
+            out["functions"] = [{"where": name, "el": el, "samples": k, "share": round(k / total, 4)}
+                                for (name, el), k in funcs.most_common(n)]
+        return out
+
+
 def _exception_name(vec: int, ec: int) -> str:
     if vec == VEC_SYNC:
         return f"EC={ec:#04x} {EC_NAMES.get(ec, 'reserved')}"
     return {VEC_IRQ: "IRQ", VEC_FIQ: "FIQ", VEC_SERROR: "SError"}.get(vec, f"vector {vec:#x}")
 
 
-def collect(board, result, engine: str, tap: ConsoleTap | None = None) -> dict:
+def collect(board, result, engine: str, tap: ConsoleTap | None = None, sampler: PcSampler | None = None,
+            symbols=None) -> dict:
     """Everything the counters say about the run just ended, as plain data
-    (JSON-ready)."""
+    (JSON-ready); with a sampler, the hottest guest code (named by
+    ``symbols``, a traceview.SymbolTable, when given)."""
     cpu = board.cpu
     insns = result.insns
     d: dict = {"reason": result.reason, "engine": engine, "clock": board.clock.name, "instructions": insns,
@@ -115,6 +163,8 @@ def collect(board, result, engine: str, tap: ConsoleTap | None = None) -> dict:
     per_m = 1e6 / insns if insns else 0.0
     d["events"] = events
     d["events_per_million_instructions"] = {k: round(v * per_m, 2) for k, v in events.items()}
+    if sampler is not None:
+        d["hot_code"] = sampler.hottest(symbols)
     if tap is not None:
         d["console"] = tap.lines
     return d
@@ -148,6 +198,18 @@ def render(console, d: dict) -> None:
         for k, v in d["helpers"].items():
             t.add_row(k, f"{v['calls']:,}", f"{v['seconds']:.3f}", f"{1e6 * v['seconds'] / max(v['calls'], 1):.2f}")
         console.print(t)
+    hot = d.get("hot_code")
+    if hot and hot["samples"]:
+        for key, title in (("functions", "hottest guest functions"), ("pcs", "hottest guest code")):
+            if key not in hot:
+                continue
+            t = Table(title=f"{title} ({hot['samples']:,} samples of the PC, every "
+                            f"{1e3 * hot['interval_seconds']:g} ms)", show_header=True)
+            for c, j in (("where", "left"), ("EL", "right"), ("samples", "right"), ("share", "right")):
+                t.add_column(c, justify=j)
+            for r in hot[key]:
+                t.add_row(r["where"], str(r["el"]), f"{r['samples']:,}", f"{100 * r['share']:.1f}%")
+            console.print(t)
     rows = [("exception", k, n) for k, n in d["exceptions"].items()] + \
            [("interrupt", k, n) for k, n in d["interrupts"].items()] + \
            [("MMIO", k, v["reads"] + v["writes"]) for k, v in d["mmio"].items()]

@@ -96,16 +96,21 @@ def _clamp_tsz(tsz: int) -> int:
     return min(max(tsz, 16), 39)
 
 
+_VPN_MASK = (1 << 44) - 1           # VA[55:12] of a page number
+
+
 class Mmu:
     def __init__(self, cpu):
         self.cpu = cpu
         self.tlb: dict = {}            # (regime, vmid, asid or -1, va page) -> TlbEntry
+        self._by_page: dict = {}       # (regime, VA[55:12]) -> keys of self.tlb (TLBI by VA)
         self.generation = 0            # bumped whenever cached translations may have changed
         self.walks = 0                 # table walks performed (statistics)
 
     # -- regime and context ----------------------------------------------------------
     def flush(self) -> None:
         self.tlb.clear()
+        self._by_page.clear()
         self.generation += 1
 
     def _hcr(self) -> int:
@@ -172,7 +177,9 @@ class Mmu:
             e = tlb.get((regime, vmid, asid, page))
         if e is None:
             e = self._walk(va, regime, s1, s2, bit)
-            tlb[(regime, vmid, -1 if e.is_global else asid, page)] = e
+            key = (regime, vmid, -1 if e.is_global else asid, page)
+            tlb[key] = e
+            self._by_page.setdefault((regime, page & _VPN_MASK), []).append(key)
         _check_permission(e, va, bit, access)
         return e.pa_page << PAGE | va & 0xFFF, e
 
@@ -339,9 +346,9 @@ class Mmu:
         if page is None:
             self.flush()
             return
-        vpn = page >> PAGE & ((1 << 44) - 1)                      # VA[55:12]: tags ignored
-        for k in [k for k in self.tlb if k[0] == regime and k[3] & ((1 << 44) - 1) == vpn]:
-            del self.tlb[k]
+        vpn = page >> PAGE & _VPN_MASK                            # VA[55:12]: tags ignored
+        for k in self._by_page.pop((regime, vpn), ()):
+            self.tlb.pop(k, None)
         self.generation += 1
 
     # -- AT -------------------------------------------------------------------------------

@@ -108,10 +108,13 @@ class Translation:
 class EngineModule:
     """One module of this engine: its translation keys, its linked code, and
     (tier 0, until it tiers up) the lifted blocks to recompile."""
-    __slots__ = ("keys", "linked", "pages", "map_gen", "recipe", "indexed")
+    __slots__ = ("keys", "linked", "pages", "map_gen", "recipe", "indexed", "blocks", "phys", "slots")
 
-    def __init__(self, keys, linked, map_gen=0, recipe=None, indexed=False):
+    def __init__(self, keys, linked, map_gen=0, recipe=None, indexed=False, blocks=()):
         self.keys, self.linked = keys, linked
+        self.blocks = blocks             # [(pc, instructions)] of every block in its code
+        self.phys = set()                # physical pages its code came from
+        self.slots = set()               # jump-cache entries installed for its blocks
         self.pages = {}                  # translation on: virtual page -> physical page its code came from
         self.map_gen = map_gen           # the mapping generation the pages were last checked at
         # Tier 0, until it tiers up: how to lift the batch again for the hot tier
@@ -163,7 +166,7 @@ class JitEngine(Engine):
         s.jc_ptr = ctypes.addressof(self.jc)
         self.dispatch = DISPATCH_CFUNC(dispatch_addr)
         self.translations: dict[tuple, Translation] = {}
-        self.code_pages: dict[int, set] = {}          # physical page -> translation keys
+        self.code_pages: dict[int, set] = {}          # physical page -> numbers of the modules with code from it
         self.modules: dict[int, EngineModule] = {}    # module number -> module
         self.hot_pending: dict[int, tuple] = {}       # module number -> (future, module key, start time)
         self.hot_threshold = cfg.tier_up
@@ -173,7 +176,7 @@ class JitEngine(Engine):
         self._finalizer = weakref.finalize(self, _release_all, L, self._held)
         self.exc: GuestException | None = None
         self.internal_error: BaseException | None = None
-        self.va_pages: dict[int, set] = {}            # virtual page (translation on) -> translation keys
+        self.va_pages: dict[int, set] = {}            # virtual page (translation on) -> module numbers
         # Bumped by TLB maintenance that is not by VA: translations made with
         # translation on are then checked again (their virtual pages still map
         # to the physical pages their code came from, executable) before they
@@ -303,12 +306,11 @@ class JitEngine(Engine):
 
     # -- invalidation -------------------------------------------------------------
     def invalidate_page(self, page: int):
-        """Drop the translations on a page, and with them every block of the
-        same modules (those may tail-call the stale ones directly)."""
-        keys = self.code_pages.pop(page, None)
-        if not keys:
+        """Drop the modules holding code from a page (whole: their blocks may
+        chain to each other directly)."""
+        mods = self.code_pages.pop(page, None)
+        if not mods:
             return
-        mods = {self.translations[k].module for k in keys if k in self.translations}
         tr = self.cpu.tracer
         if tr is not None:
             st = self.state
@@ -326,10 +328,20 @@ class JitEngine(Engine):
                 t = self.translations.get(k)
                 if t is not None and t.module == m:
                     del self.translations[k]
+            for table, pages in ((self.code_pages, rec.phys), (self.va_pages, rec.pages)):
+                for page in pages:
+                    mods = table.get(page)
+                    if mods is not None:
+                        mods.discard(m)
+                        if not mods:             # (a page no code comes from may be written inline again)
+                            del table[page]
             self._drop_later(rec.linked)
             self.stats.modules_dropped += 1
+            jc, addr = self.jc, rec.linked.addr
+            for i in rec.slots:                  # its jump-cache entries only (not the whole cache)
+                if jc[i + 2] == addr:
+                    jc[i] = abi.JC_EMPTY
         if dropped:
-            self.flush_jump_cache()
             # A chain of blocks running now may tail-call dropped code: make it
             # return to the dispatcher at its next block boundary.
             request_exit(self.state, PENDING_INVALIDATED)
@@ -355,12 +367,21 @@ class JitEngine(Engine):
         changed), and translations made through mappings that may have
         changed are dropped: by VA, those on that virtual page; otherwise all
         that were made with translation on."""
-        self._check_tlb_context()
         _, page = tlbi_target(op, value)
+        el, gen = self.state.el, self.cpu.mmu.generation
+        if page is not None and self._tlb_key == ((el, gen - 1) if self.cpu.mmu.enabled(el) else None):
+            # By VA, and nothing else changed since the soft TLB was last valid:
+            # only that page's slot goes (whatever its tag), not the whole TLB.
+            i = tlb_index(page) * _TLB_W
+            self.tlb[i + _TLB_READ] = self.tlb[i + _TLB_WRITE] = TLB_EMPTY
+            if self._tlb_key is not None:
+                self._tlb_key = (el, gen)
+        else:
+            self._check_tlb_context()
         if page is not None:
-            keys = self.va_pages.pop(page, None)
-            if keys:
-                self._drop_modules({self.translations[k].module for k in keys if k in self.translations})
+            mods = self.va_pages.pop(page, None)
+            if mods:
+                self._drop_modules(set(mods))
         else:
             self.map_gen += 1                        # checked again before they run (_lookup)
             self.flush_jump_cache()
@@ -569,26 +590,30 @@ class JitEngine(Engine):
         self._nmod += 1
         num = self._nmod
         keys = []
-        rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed)
+        rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed, blocks)
         for k, (bpc, n) in enumerate(blocks):
-            t = Translation(linked.addr, k, bpc, bpc + 4 * n, n, ctx, num)
             key = (bpc, ctx, limit if k == 0 else MAX_BLOCK_INSNS)
             old = self.translations.get(key)
-            if old is not None:                       # superseded: its module-mates may chain to it
-                self._drop_modules({old.module})
-            self.translations[key] = t
-            keys.append(key)
+            if k == 0 or old is None:
+                # (A block translated already keeps its translation: a recipe's batch
+                # may hold it; this module's copy is reached by its own chains only.)
+                if old is not None:                   # superseded: its module-mates may chain to it
+                    self._drop_modules({old.module})
+                t = self.translations[key] = Translation(linked.addr, k, bpc, bpc + 4 * n, n, ctx, num)
+                keys.append(key)
+                if k == 0:
+                    result = t
             vpage = bpc & PAGE_MASK                   # a block never crosses a page
             page = pages[vpage]
-            if page not in self.code_pages:
-                self.code_pages[page] = set()
+            mods = self.code_pages.get(page)
+            if mods is None:
+                mods = self.code_pages[page] = set()
                 self._unmap_page_for_writes(page)
-            self.code_pages[page].add(key)
+            mods.add(num)
+            rec.phys.add(page)
             if ctx & _CTX_TRANSLATED:
-                self.va_pages.setdefault(vpage, set()).add(key)
+                self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
-            if k == 0:
-                result = t
         return result
 
     def _recipe_pages(self, blocks, chash):
@@ -756,9 +781,12 @@ class JitEngine(Engine):
         if rec.indexed:                          # warm runs swap in the same hot code at once
             self.index.add_hot(rec.linked.key, linked.key)
             rec.indexed = False
+        jc, old = self.jc, rec.linked.addr
+        for i in rec.slots:                      # its jump-cache entries now enter the hot code
+            if jc[i + 2] == old:
+                jc[i + 2] = linked.addr
         self._drop_later(rec.linked)
         rec.linked = linked
-        self.flush_jump_cache()
         self.stats.hot_recompiles += 1
         self.stats.hot_seconds += time.perf_counter() - t0
 
@@ -791,6 +819,9 @@ class JitEngine(Engine):
     def _install(self, t: Translation):
         i = jc_index(t.pc, t.ctx) * _JC_W
         self.jc[i], self.jc[i + 1], self.jc[i + 2], self.jc[i + 3] = t.pc, t.ctx, t.addr, t.idx
+        rec = self.modules.get(t.module)
+        if rec is not None:
+            rec.slots.add(i)
 
     def _exception_from_state(self) -> GuestException:
         exc, self.exc = self.exc, None
@@ -818,8 +849,8 @@ class JitEngine(Engine):
         if self._tail is not None:
             self._tail.breakpoints = new
         if changed:
-            self._drop_modules({t.module for t in self.translations.values()
-                                if any(t.pc <= a < t.end for a in changed)})
+            self._drop_modules({num for num, rec in self.modules.items()
+                                if any(p <= a < p + 4 * n for p, n in rec.blocks for a in changed)})
             self.flush_jump_cache()
 
     def _untranslatable(self):
