@@ -195,4 +195,5 @@ def test_hot_tier_everywhere_on_random_programs(monkeypatch):
     (registers in SSA across its blocks) from its first entry on."""
     monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
     monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    monkeypatch.setenv("A64JIT_HOT_REGS", "2")
     assert run_random(4242, 80, 24) > 80 * 3

@@ -106,5 +106,6 @@ def test_random_programs_with_the_mmu_on_long():
 def test_random_programs_with_the_mmu_on_at_the_hot_tier(monkeypatch):
     monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
     monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    monkeypatch.setenv("A64JIT_HOT_REGS", "2")
     executed, faults = run_random(2025, 100)
     assert executed > 100 * 3 and faults > 5

@@ -150,4 +150,5 @@ def test_random_interrupts_long():
 def test_random_interrupts_at_the_hot_tier(monkeypatch):
     monkeypatch.setenv("A64JIT_HOT_THRESHOLD", "1")
     monkeypatch.setenv("A64JIT_HOT_SYNC", "1")
+    monkeypatch.setenv("A64JIT_HOT_REGS", "2")
     assert run_random(78, 80) > 20

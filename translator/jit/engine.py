@@ -149,7 +149,7 @@ class JitEngine(Engine):
         self.llvm = L = llvm_jit()
         # Warm runs find their modules by the guest bytes (index.py): with the disk cache only.
         self.index = (TranslationIndex(self.cache.dir + "/index",
-                                       index_namespace(L.identity, L.layout, cfg.opt, cfg.tier_up))
+                                       index_namespace(L.identity, L.layout, cfg.opt, cfg.tier_up, cfg.hot_regs))
                       if self.cache is not None else None)
         dispatch_addr = L.dispatcher(f'target triple = "{L.triple}"\n' + dispatcher_ir(), DISPATCH_FN,
                                      self.cache, self.stats)
@@ -679,12 +679,29 @@ class JitEngine(Engine):
             self.stats.index_seconds += time.perf_counter() - t0
 
     def _relift(self, recipe, ctx):
-        """Lift a recipe's batch again for the hot tier (registers in SSA across
-        its blocks: ``lift_block(hot=True)``), or None if its bytes changed."""
+        """Lift a recipe's batch again for the hot tier, or None if its bytes
+        changed.  With ``A64JIT_HOT_REGS=1`` (experimental, off by default; 2:
+        every batch, for the tests), a batch with a loop inside it (a chain back to one of its blocks) is
+        lifted with its registers in SSA across its blocks
+        (``lift_block(hot=True)``); code that enters and leaves a module often
+        (calls, returns, indirect branches) pays the registers' loads at every
+        entry and stores at every exit: measured, it gains nothing clear on
+        the guest benchmarks and loses on the bytecode interpreter
+        (docs/performance.md), hence off."""
+        batch = self._lift_recipe(recipe, ctx, False)
+        if batch is None:
+            return None
+        pcs = {b.pc for b in batch}
+        regs = self.config.hot_regs
+        if regs >= 2 or regs == 1 and any(t <= b.pc and t in pcs for b in batch for t in b.chains):
+            batch = self._lift_recipe(recipe, ctx, True) or batch
+        return batch
+
+    def _lift_recipe(self, recipe, ctx, hot):
         self._fetch_pa = {}
         base, batch = 0, []
         for bpc, n in recipe.blocks:
-            b = lift_block(self._fetch, bpc, ctx, MAX_BLOCK_INSNS, base, hot=True)
+            b = lift_block(self._fetch, bpc, ctx, MAX_BLOCK_INSNS, base, hot=hot)
             if b is None or b.ninsns != n:
                 return None
             base = b.next_base

@@ -298,9 +298,9 @@ class TranslationIndex:
             self._fd = None
 
 
-def namespace(llvm_identity: str, layout: str, opt: int, hot_threshold: int) -> str:
+def namespace(llvm_identity: str, layout: str, opt: int, hot_threshold: int, hot_regs: int = 0) -> str:
     """What gives recipes their meaning besides the bytes (module docstring)."""
     from .cache import TRANSLATOR_VERSION, FP_KEY
     from ...runtime.abi import ABI_KEY
     return hashlib.sha256(f"{llvm_identity}|{layout}|t{TRANSLATOR_VERSION}|{ABI_KEY}|{FP_KEY}|opt{opt}|"
-                          f"hot{hot_threshold}|{source_fingerprint()}".encode()).hexdigest()
+                          f"hot{hot_threshold}|regs{hot_regs}|{source_fingerprint()}".encode()).hexdigest()
