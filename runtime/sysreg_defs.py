@@ -731,6 +731,7 @@ SYSOPS: list[SysOpDef] = [
 ]
 
 SYSOPS_BY_KEY: dict[int, SysOpDef] = {s.key: s for s in SYSOPS}
+DC_ZVA_KEY = next(s.key for s in SYSOPS if s.name == "DC_ZVA")     # (the JIT runs it inline)
 
 
 # ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EX
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
-from ...runtime.sysreg_defs import SYSOPS
+from ...runtime.sysreg_defs import DC_ZVA_KEY as _DC_ZVA_KEY
 from ...runtime.memory import RamRegion
 from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
 from ..fpops import FP_FNS
@@ -49,7 +49,6 @@ from .llvm import llvm_jit
 
 BATCH_BLOCKS = 64
 _SYS_ID = HELPER_FNS.index(sys_helper)
-_DC_ZVA_KEY = next(d.key for d in SYSOPS if d.name == "DC_ZVA")
 _KIND_NAMES = {HELPER_MEM_READ: "memory read", HELPER_MEM_WRITE: "memory write",
                HELPER_MEM_READ_PAIR: "memory read pair", HELPER_MEM_WRITE_PAIR: "memory write pair",
                HELPER_FP: "fp (softfloat)", HELPER_TRACE: "trace"}
@@ -518,15 +517,20 @@ class JitEngine(Engine):
             except GuestException:
                 return None
             self._fetch_pa[vpage] = pa_page
-        pa = pa_page | addr & 0xFFF
+        code = self._code_at(pa_page | addr & 0xFFF, 4)
+        return None if code is None else int.from_bytes(code, "little")
+
+    def _code_at(self, pa: int, size: int):
+        """``size`` bytes of code at physical ``pa``, or None when that is not
+        RAM (code runs from RAM only: no device reads for translation)."""
         try:
-            r = cpu.mem.region_of(pa, 4)
+            r = self.cpu.mem.region_of(pa, size)
         except Exception:
             return None
-        if type(r) is not RamRegion:                 # code runs from RAM only (no device reads here)
+        if type(r) is not RamRegion:
             return None
         off = pa - r.base
-        return int.from_bytes(r.buf[off:off + 4], "little")
+        return r.buf[off:off + size]
 
     def _indexable(self) -> bool:
         """Recipes are used and recorded only for runs whose lifting depends
@@ -575,12 +579,15 @@ class JitEngine(Engine):
         linked = self._compile(batch)
         self.stats.compile_seconds += time.perf_counter() - t1
         blocks = [(b.pc, b.ninsns) for b in batch]
-        chash = code_hash(words_bytes(b.words) for b in batch)
-        if indexable:
-            self.index.add_module(pc, ctx, linked.key, chash, blocks)
         counted = limit == MAX_BLOCK_INSNS and self.hot_threshold
-        return self._add_module(linked, blocks, ctx, limit, self._fetch_pa,
-                                Recipe.of(linked.key, chash, blocks) if counted else None, indexable)
+        recipe = None
+        if indexable or counted:                 # (the hash only when a recipe is kept)
+            chash = code_hash(words_bytes(b.words) for b in batch)
+            if indexable:
+                self.index.add_module(pc, ctx, linked.key, chash, blocks)
+            if counted:
+                recipe = Recipe.of(linked.key, chash, blocks)
+        return self._add_module(linked, blocks, ctx, limit, self._fetch_pa, recipe, indexable)
 
     def _add_module(self, linked, blocks, ctx, limit, pages, recipe=None, indexed=False):
         """Register a linked module's blocks [(pc, instructions)] as translations
@@ -630,15 +637,10 @@ class JitEngine(Engine):
                     pa_page = pages[vpage] = cpu.fetch_pa(bpc) & PAGE_MASK
                 except GuestException:
                     return None
-            pa = pa_page | bpc & ~PAGE_MASK
-            try:
-                r = cpu.mem.region_of(pa, 4 * n)
-            except Exception:
+            code = self._code_at(pa_page | bpc & ~PAGE_MASK, 4 * n)
+            if code is None:
                 return None
-            if type(r) is not RamRegion:
-                return None
-            off = pa - r.base
-            chunks.append(r.buf[off:off + 4 * n])
+            chunks.append(code)
         return pages if code_hash(chunks) == chash else None
 
     def _linked_from_cache(self, key):

@@ -276,38 +276,37 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
 
 def _hot_entry(slots) -> str:
     """The hot tier's allocas, filled from the state at the module's entry."""
+    return "\n".join([f"  {_slot(key)[1]} = alloca {_slot(key)[0]}" for key in slots]
+                     + _copy_regs("ent", slots, to_state=False))
+
+
+def _copy_regs(tag: str, keys, to_state: bool) -> list[str]:
+    """IR copying the registers ``keys`` between their allocas and the state
+    (named values ``%<tag><i>``: ``tag`` unique in the module)."""
     lines = []
-    for key in slots:
-        ty, slot = _slot(key)
-        lines.append(f"  {slot} = alloca {ty}")
-    for i, key in enumerate(slots):
+    for i, key in enumerate(keys):
         ty, off, align = slot_state(key)
-        lines.append(f"  %ent{i}p = getelementptr i8, ptr %s, i64 {off}\n"
-                     f"  %ent{i} = load {ty}, ptr %ent{i}p{align}{TBAA_STATE}\n"
-                     f"  store {ty} %ent{i}, ptr {_slot(key)[1]}")
-    return "\n".join(lines)
+        v, slot = f"%{tag}{i}", _slot(key)[1]
+        gep = f"  {v}p = getelementptr i8, ptr %s, i64 {off}"
+        if to_state:
+            lines.append(f"  {v} = load {ty}, ptr {slot}\n{gep}\n  store {ty} {v}, ptr {v}p{align}{TBAA_STATE}")
+        else:
+            lines.append(f"{gep}\n  {v} = load {ty}, ptr {v}p{align}{TBAA_STATE}\n  store {ty} {v}, ptr {slot}")
+    return lines
 
 
 def _expand_marks(text: str, written, used) -> str:
     """SYNC marks: copy the written registers' allocas to the state; RELOAD
-    marks: the used ones back from it (named values, unique per mark)."""
+    marks: the used ones back from it."""
     out = []
     n = 0
     for line in text.split("\n"):
         if line == SYNC_MARK:
             n += 1
-            for i, key in enumerate(written):
-                ty, off, align = slot_state(key)
-                v = f"%sy{n}_{i}"
-                out.append(f"  {v} = load {ty}, ptr {_slot(key)[1]}\n  {v}p = getelementptr i8, ptr %s, i64 {off}\n"
-                           f"  store {ty} {v}, ptr {v}p{align}{TBAA_STATE}")
+            out += _copy_regs(f"sy{n}_", written, to_state=True)
         elif line == RELOAD_MARK:
             n += 1
-            for i, key in enumerate(used):
-                ty, off, align = slot_state(key)
-                v = f"%rl{n}_{i}"
-                out.append(f"  {v}p = getelementptr i8, ptr %s, i64 {off}\n  {v} = load {ty}, ptr {v}p{align}{TBAA_STATE}\n"
-                           f"  store {ty} {v}, ptr {_slot(key)[1]}")
+            out += _copy_regs(f"rl{n}_", used, to_state=False)
         else:
             out.append(line)
     return "\n".join(out)

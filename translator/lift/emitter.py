@@ -36,7 +36,7 @@ from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_
                             pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
-from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, SYSOPS as _SYSOP_LIST
+from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, DC_ZVA_KEY as _DC_ZVA_KEY
 from ..semantics.ops import Emitter
 from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -44,7 +44,6 @@ from ..fpops import FP_IDS, FP_RESULT_BITS
 from ..softfloat import IXC
 
 _SP_EL0_KEY = _SYSREGS["SP_EL0"].key
-_DC_ZVA_KEY = next(d.key for d in _SYSOP_LIST if d.name == "DC_ZVA")
 _ZVA_BYTES = 4 << 4                  # DCZID_EL0.BS = 4: 2**4 words
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 VKEY = 64                 # register-cache key of V0 (keys 0-31: X0-X30 and SP; VKEY + n: Vn)

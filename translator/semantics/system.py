@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from . import semantics
 from ...runtime.sysreg_defs import encoding_key as sysreg_key   # instruction bits 20:5 (o0 = op0 - 2)
-from ...runtime.sysreg_defs import SYSOPS
-
-_DC_ZVA = next(d.key for d in SYSOPS if d.name == "DC_ZVA")
+from ...runtime.sysreg_defs import DC_ZVA_KEY
 
 
 @semantics("hint")
@@ -49,7 +47,7 @@ def msr_imm(e, f):
 def sys(e, f):
     key = sysreg_key(1, f.op1, f.CRn, f.CRm, f.op2)
     e.helper("sys", key, e.rx(f.Rt), f.Rt)
-    if key != _DC_ZVA:               # DC ZVA changes no context: the block goes on (clear_page's loop chains)
+    if key != DC_ZVA_KEY:               # DC ZVA changes no context: the block goes on (clear_page's loop chains)
         e.end_block()
 
 
