@@ -648,7 +648,7 @@ class JitEngine(Engine):
         L = self.llvm
         linked = L.lookup(key)
         if linked is None:
-            obj = self.cache.get(key, self.stats)
+            obj = L.cached_code(key, self.cache, self.stats)
             if obj is None:
                 return None
             self.stats.cache_hits += 1

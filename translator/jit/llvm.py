@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import os
 import threading
 
 import llvmlite
 import llvmlite.binding as llvm
 
 from ...runtime.abi import HELPER_SYMBOL
+from . import loader
 from .cache import module_key
 from .entry import HELPER_ADDR
 
@@ -66,6 +68,12 @@ class LlvmJit:
         self._linked: dict[str, LinkedModule] = {}                  # key -> module, held or kept
         self._unused: collections.OrderedDict = collections.OrderedDict()   # key -> module nobody holds (LRU)
         self._dispatcher = None
+        # Our own loader places the lifter's objects (loader.py); LLJIT links
+        # what it does not know.  A64JIT_LOADER=0 links everything through LLJIT.
+        self.loader = loader.ObjectLoader(HELPER_ADDR)
+        if os.environ.get("A64JIT_LOADER", "1") == "0":
+            self.loader.available = False
+        self.lljit_links = 0
 
     def target_machine(self, opt: int):
         with self._lock:
@@ -97,17 +105,33 @@ class LlvmJit:
         """Object code for a module: from the disk cache when present and
         intact, else compiled by LLVM (and stored).  Counts into ``stats``."""
         key = key or self.key(text, opt)
-        obj = cache.get(key, stats) if cache else None
+        obj = self.cached_code(key, cache, stats) if cache else None
         if obj is not None:
             stats.cache_hits += 1
             return obj
         obj = self.compile(text, opt, context, verify)
         stats.llvm_compiles += 1
+        if self.loader.available:
+            obj = loader.pack(obj, HELPER_SYMBOL) or obj
         if cache:
             try:
                 cache.put(key, obj)
             except OSError:
                 pass                     # a read-only cache directory is not an error
+        return obj
+
+    def cached_code(self, key: str, cache, stats) -> bytes | None:
+        """What the disk cache holds for ``key``.  An object stored before
+        our loader knew it is packed and stored again as a code image."""
+        obj = cache.get(key, stats)
+        if obj is not None and self.loader.available and not loader.is_image(obj):
+            img = loader.pack(obj, HELPER_SYMBOL)
+            if img is not None:
+                obj = img
+                try:
+                    cache.put(key, img)
+                except OSError:
+                    pass
         return obj
 
     def compile_in_background(self, text: str, opt: int, cache, stats, key: str, verify: bool = False):
@@ -127,10 +151,22 @@ class LlvmJit:
 
     # -- linking and lifetime ---------------------------------------------------
     def _link(self, obj: bytes, name: str):
-        """Link object code into the JIT: (tracker, address of ``name``).
-        Every module gets its own library, so each can define the same
-        function name."""
+        """Place code in memory: (holder, address of ``name``).  A code
+        image (or an object our loader can pack) goes to the loader; any
+        other object is linked by LLJIT, each in its own library, so each
+        can define the same function name; the holder is its resource
+        tracker."""
+        if self.loader.available:
+            img = obj if loader.is_image(obj) else loader.pack(obj, HELPER_SYMBOL)
+            if img is not None:
+                code = self.loader.load(img)
+                if code is None:
+                    raise MemoryError("cannot map memory for generated code")
+                return code, code[name]
+        elif loader.is_image(obj):
+            raise ValueError("a code image needs the object loader (A64JIT_LOADER=0)")
         with self._lock:
+            self.lljit_links += 1
             self._nlib += 1
             n = self._nlib
         tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \
@@ -179,7 +215,9 @@ class LlvmJit:
         while len(self._unused) > MODULES_KEPT:
             key, m = self._unused.popitem(last=False)
             del self._linked[key]
-            m.tracker = None             # the last reference: LLVM unmaps the code
+            if isinstance(m.tracker, loader.LoadedCode):
+                self.loader.free(m.tracker)
+            m.tracker = None             # the last reference: the code is unmapped
 
     def live_modules(self) -> int:
         """Linked modules whose code is mapped (held or kept for reuse)."""
