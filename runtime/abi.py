@@ -49,6 +49,8 @@ OFF_HELPER_RET = offset_of("helper_ret")
 OFF_FPCR = offset_of("fpcr")
 OFF_FPSR = offset_of("fpsr")
 OFF_TLB = offset_of("tlb")
+OFF_SYSREGS = offset_of("sysregs")                   # u64 per register, slots: runtime/sysregs.py SLOT
+OFF_DAIF = offset_of("daif")
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
 
@@ -161,7 +163,7 @@ class Ctx(NamedTuple):
     sp_align: bool         # SCTLR_ELx.SA (SA0 at EL0): SP alignment checking
     mmu: bool              # stage-1 translation on for the current regime
     stage2: bool = False   # stage-2 translation on (HCR_EL2.VM)
-    asid: int = 0          # the current ASID when stage 1 of the EL1&0 regime is on
+    asid: int = 0          # the current ASID at EL0 when stage 1 of the EL1&0 regime is on
     vmid: int = 0          # the current VMID when stage 2 is on
     fp: int = 0            # what FP/AdvSIMD instructions do here: FP_* below (Cpu.fp_access)
     fp_host: bool = False  # FPCR.RMode = round to nearest and FPCR.FZ = 0: the JIT may use host FP

@@ -205,9 +205,12 @@ class Cpu:
         s = self.state
         sctlr = self.sctlr()
         _, s1, s2, asid, vmid = self.mmu.context(s.el)
+        # The ASID keys EL0 code only: translations of EL1 code (the kernel's, from
+        # global pages) are shared by every address space; the JIT drops those it
+        # made from non-global pages when the ASID changes (JitEngine._asid_bound).
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
-                            mmu=s1, stage2=s2, asid=asid, vmid=vmid, fp=self.fp_access(),
+                            mmu=s1, stage2=s2, asid=asid if s.el == 0 else 0, vmid=vmid, fp=self.fp_access(),
                             fp_host=not s.fpcr & (3 << 22 | 1 << 24),
                             trace=self.tracer.ctx_level if self.tracer is not None else 0,
                             dz=self.dc_zva_allowed())

@@ -94,6 +94,19 @@ def _sysop_traps(d, el) -> int:
     return 0
 
 
+def sys_inline(key: int, el: int):
+    """For generated code: the HCR_EL2 bits that trap the SYS operation
+    ``key`` at ``el`` (EL1 or EL2) when it is a cache operation this model
+    gives no effect (DC other than ZVA, IC: memory is coherent and the JIT
+    sees code changes by the stores themselves); None for any other (through
+    the runtime's ``sys``).  Such an operation changes no context: its block
+    goes on.  Must agree with ``sys``."""
+    d = D.SYSOPS_BY_KEY.get(key)
+    if d is None or el < max(d.el, 1) or d.kind not in ("dc", "ic") or d.name == "DC_ZVA":
+        return None
+    return _sysop_traps(d, el) if el < 2 else 0
+
+
 def _dc(cpu, d, va):
     if d.name == "DC_ZVA":
         # DC ZVA zeroes one 64-byte block (DCZID_EL0.BS = 4: 2**4 words);

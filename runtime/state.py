@@ -25,7 +25,7 @@ import ctypes
 
 STATE_LAYOUT_VERSION = 3
 SYSREG_SLOTS = 512
-TLB_ENTRIES = 1024             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
+TLB_ENTRIES = 4096             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
 TLB_ENTRY_WORDS = 4            # (the format of an entry is runtime/abi.py's)
 
 u8, u32, u64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64

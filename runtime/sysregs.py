@@ -123,6 +123,38 @@ def el2_control_traps(sysregs, name: str, key: int, el: int) -> bool:
     return bool(mdcr & MDCR_TDA)
 
 
+# Registers a device implements (the generic timer's, the GIC's CPU interface):
+# their reads always go to the runtime.
+_DEVICE_PREFIXES = ("CNT", "ICC_", "ICH_", "ICV_")
+
+
+def mrs_inline(key: int, el: int, dz: bool):
+    """How generated code at ``el`` reads the register ``key`` without the
+    runtime, when it can: ("slot", slot, mask), a load of the register's
+    storage, with ``mask`` != 0 only while HCR_EL2 & mask is 0 (else the
+    runtime, which raises the trap); ("const", value, 0); ("daif", 0, 0),
+    PSTATE.DAIF from the state.  None: through the runtime (``read``).
+    ``dz``: the translation context's DC ZVA permission (DCZID_EL0.DZP).
+    Must agree with ``read`` (and ``_check``) for every register it names."""
+    d = D.BY_KEY.get(key)
+    if d is None or el < d.el or d.access == "wo":
+        return None
+    if el == 0 and d.el0 is not None:            # an EL0 gate (SCTLR_EL1.UCT...): not in the context
+        return None
+    name = d.name
+    if name == "CurrentEL":
+        return ("const", el << 2, 0)
+    if name == "DCZID_EL0":                       # (_dczid: DZP when DC ZVA is prohibited here)
+        return ("const", d.reset | (0 if dz else 1 << 4), 0)
+    if name == "DAIF":
+        return ("daif", 0, 0)
+    if (d.kind not in ("plain", "const") or name in _SPECIAL_READ or name.startswith(_DEVICE_PREFIXES)
+            or d.op0 == 2 or name == "CPACR_EL1"):          # (el2_control_traps: debug, CPTR_EL2.TCPAC)
+        return None
+    mask = hcr_traps(name, key, True, el) if el < 2 else 0
+    return ("slot", SLOT[name], mask)           # (constants too: the board may set an ID register)
+
+
 class SysRegs:
     def __init__(self, cpu):
         self.cpu = cpu

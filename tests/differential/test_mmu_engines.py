@@ -158,3 +158,71 @@ def test_mapping_changed_by_the_guest_then_tlbi():
 def test_small_programs_agree(src):
     r, _ = both(src)
     assert r["exc"] or r["reason"]
+
+
+FN_VA, FN_A, FN_B = 0x70_0000, RAM + 0x40_0000, RAM + 0x41_0000
+
+
+def _two_address_spaces(fn_attrs, fn_b=FN_B):
+    """Two tables (ASIDs 1 and 2) with the same code and data, and at FN_VA
+    a page of EL1 code that differs between them ('return 1' / 'return 2'),
+    or (``fn_b=FN_A``) the same page."""
+    def setup(cpu, t):
+        cpu.mem.write_bytes(FN_A, asm("movz x0, #1; ret"))
+        cpu.mem.write_bytes(FN_B, asm("movz x0, #2; ret"))
+        t.map(FN_VA, FN_A, AF | AP_RO | fn_attrs)
+        t2 = Tables(cpu.mem, RAM + (24 << 20), 12, 48)
+        for i in range(4):
+            t2.map(CODE_VA + 0x1000 * i, CODE_PA + 0x1000 * i, AF | AP_RO)
+        t2.map(DATA_VA, DATA_PA, AF)
+        t2.map(FN_VA, fn_b, AF | AP_RO | fn_attrs)
+        cpu.state.x[10] = t.root | 1 << 48
+        cpu.state.x[11] = t2.root | 2 << 48
+    return setup
+
+
+SWITCHING = f"""
+    mov x20, #0                     // sum of the results
+    mov x23, #0                     // results other than the address space's own
+    mov x21, #20
+    mov x1, #{FN_VA:#x}
+1:  msr ttbr0_el1, x10
+    isb
+    blr x1
+    add x20, x20, x0
+    cmp x0, #1
+    cinc x23, x23, ne
+    msr ttbr0_el1, x11
+    isb
+    blr x1
+    add x20, x20, x0
+    cmp x0, #2
+    cinc x23, x23, ne
+    subs x21, x21, #1
+    b.ne 1b
+    brk #0
+"""
+
+
+def test_el1_code_on_non_global_pages_follows_the_asid():
+    """EL1 translations are shared by all ASIDs; those made from non-global
+    pages must not survive an ASID change (the same VA maps other code)."""
+    from tests.runtime.pagetables import NG
+    r, stats = both(SWITCHING, setup=_two_address_spaces(NG))
+    assert r["x"][23] == 0 and r["x"][20] == 20 * 3
+    assert stats.modules_dropped >= 39
+
+
+def test_el1_code_on_global_pages_is_translated_once_for_every_asid():
+    """A global page (the kernel's) maps the same code in every address
+    space: its translation is shared, not made again per ASID."""
+    src = SWITCHING.replace("cmp x0, #2", "cmp x0, #1")
+    r, stats = both(src, setup=_two_address_spaces(0, FN_A))
+    assert r["x"][20] == 40 and r["x"][23] == 0
+    assert stats.modules_dropped == 0
+
+    def one_asid(cpu, t):
+        _two_address_spaces(0, FN_A)(cpu, t)
+        cpu.state.x[11] = cpu.state.x[10]
+    _, alone = both(src, setup=one_asid)
+    assert stats.blocks_lifted == alone.blocks_lifted      # (with the ASID in the key: 2.5 times as many)

@@ -26,11 +26,11 @@ import weakref
 from time import perf_counter
 
 from ...runtime import abi
-from ...runtime.abi import (EXIT_OK, EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
+from ...runtime.abi import (EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPTION,
                             PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
                             HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, HELPER_KEEPS_CONTEXT, PAGE_BITS, PAGE_MASK,
-                            TLB_ENTRIES, TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
+                            TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
@@ -159,6 +159,9 @@ class JitEngine(Engine):
         self.helper_ret_addr = self.sptr + OFF_HELPER_RET
         self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W))()
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
+        self._tlb_saved: dict = {}          # TLB context -> (copy of the TLB, its write slots): other ELs'
+        self._tlb_spare: list = []          # buffers for them
+        self._wslots: dict = {}             # physical page -> TLB slots filled for writes to it
         self.flush_jump_cache()
         self.flush_tlb()
         entry.register(self.sptr, self)
@@ -184,6 +187,11 @@ class JitEngine(Engine):
         self.map_gen = 0
         self._tail = None                             # the interpreter, for budget ends (_tail_engine)
         self._tlb_key = self._tlb_context()
+        # Modules of EL1/EL2 code made from non-global pages, and the ASID they
+        # were made under: the ASID is not in their context (kernel code is
+        # shared by every address space), so they are dropped when it changes.
+        self._asid_bound: set[int] = set()
+        self._bound_asid = None
         self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
         cpu.mem.write_observers.append(self._on_write)
         cpu.tlbi_observers.append(self._on_tlbi)
@@ -209,7 +217,39 @@ class JitEngine(Engine):
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))    # pc tag JC_EMPTY: odd, never a PC
 
     def flush_tlb(self):
+        """Empty the soft TLB, and forget the ones kept for other ELs."""
         ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))  # TLB_EMPTY tags: never equal to a probe key
+        self._wslots = {}
+        self._forget_saved_tlbs()
+
+    def _forget_saved_tlbs(self):
+        for buf, _ in self._tlb_saved.values():
+            self._tlb_spare.append(buf)
+        self._tlb_saved.clear()
+
+    def _switch_tlb(self, old, key):
+        """The soft TLB's context changed from ``old`` to ``key``.  Between
+        ELs of one MMU generation (a system call, an interrupt, its return)
+        the TLB of the EL left is kept and the one of the EL entered, if
+        kept, comes back: the kernel's and the process's entries survive
+        each other's runs.  A new generation empties them all."""
+        saved, tlb, size = self._tlb_saved, self.tlb, ctypes.sizeof(self.tlb)
+        if old is not None and key is not None and old[1] == key[1]:
+            for k in [k for k in saved if k[1] != key[1]]:
+                self._tlb_spare.append(saved.pop(k)[0])
+            buf = self._tlb_spare.pop() if self._tlb_spare else (ctypes.c_uint64 * len(tlb))()
+            ctypes.memmove(buf, tlb, size)
+            saved[old] = (buf, self._wslots)
+        else:
+            self._forget_saved_tlbs()
+        got = saved.pop(key, None)
+        if got is not None:
+            ctypes.memmove(tlb, got[0], size)
+            self._wslots = got[1]
+            self._tlb_spare.append(got[0])
+        else:
+            ctypes.memset(tlb, 0xFF, size)
+            self._wslots = {}
 
     def _tlb_context(self):
         """What the soft TLB's entries are valid for: None with translation
@@ -224,8 +264,10 @@ class JitEngine(Engine):
     def _check_tlb_context(self):
         key = self._tlb_context()
         if key != self._tlb_key:
-            self._tlb_key = key
-            self.flush_tlb()
+            old, self._tlb_key = self._tlb_key, key
+            self._switch_tlb(old, key)
+            if self._asid_bound and self.cpu.mmu.asid() != self._bound_asid:
+                self._drop_modules(set(self._asid_bound))   # (before any code runs in the new context)
 
     def _fill_tlb(self, va: int, write: bool):
         """After a successful slow-path access: map its page for the inline
@@ -260,11 +302,20 @@ class JitEngine(Engine):
         if tlb[i + _TLB_ADDEND] != addend or tlb[i + _TLB_READ] != page:
             tlb[i + _TLB_READ] = tlb[i + _TLB_WRITE] = TLB_EMPTY
         tlb[i + _TLB_ADDEND] = addend
-        if write:
-            if pa_page not in self.code_pages:
-                tlb[i + _TLB_WRITE] = page
-        else:
+        if not write:
             tlb[i + _TLB_READ] = page
+            # A page that may be written is mapped for writes too: the first
+            # store to it then needs no trip of its own through here.
+            if self._tlb_key is not None:
+                try:
+                    write = cpu.mmu.translate(va, WRITE, cpu.state.el)[0] & PAGE_MASK == pa_page
+                except MmuFault:
+                    pass
+            else:
+                write = True
+        if write and pa_page not in self.code_pages:
+            tlb[i + _TLB_WRITE] = page
+            self._wslots.setdefault(pa_page, []).append(i)
         self.stats.tlb_fills += 1
 
     def _unmap_page_for_writes(self, pa_page):
@@ -275,10 +326,11 @@ class JitEngine(Engine):
             return
         host = r.host_addr + (pa_page - r.base)
         tlb = self.tlb
-        for i in range(0, TLB_ENTRIES * _TLB_W, _TLB_W):
+        for i in self._wslots.pop(pa_page, ()):          # (the slots its write fills used)
             tag = tlb[i + _TLB_WRITE]
             if tag != TLB_EMPTY and (tag + tlb[i + _TLB_ADDEND]) & M64 == host:
                 tlb[i + _TLB_WRITE] = TLB_EMPTY
+        self._forget_saved_tlbs()                         # (the other ELs' TLBs: refilled if needed)
 
     # -- linked code ------------------------------------------------------------------
     def _acquire(self, linked):
@@ -323,6 +375,7 @@ class JitEngine(Engine):
             if rec is None:
                 continue
             dropped = True
+            self._asid_bound.discard(m)
             for k in rec.keys:
                 t = self.translations.get(k)
                 if t is not None and t.module == m:
@@ -375,6 +428,14 @@ class JitEngine(Engine):
             self.tlb[i + _TLB_READ] = self.tlb[i + _TLB_WRITE] = TLB_EMPTY
             if self._tlb_key is not None:
                 self._tlb_key = (el, gen)
+            saved = self._tlb_saved                   # the other ELs' TLBs: the same, if of this generation
+            for k in list(saved):
+                buf, ws = saved.pop(k)
+                if k[1] == gen - 1:
+                    buf[i + _TLB_READ] = buf[i + _TLB_WRITE] = TLB_EMPTY
+                    saved[(k[0], gen)] = (buf, ws)
+                else:
+                    self._tlb_spare.append(buf)
         else:
             self._check_tlb_context()
         if page is not None:
@@ -621,7 +682,26 @@ class JitEngine(Engine):
             if ctx & _CTX_TRANSLATED:
                 self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
+        if ctx & _CTX_TRANSLATED and ctx & 3 == 1 and not self._global_pages(rec.pages):
+            asid = self.cpu.mmu.asid()
+            if self._asid_bound and asid != self._bound_asid:
+                self._drop_modules(set(self._asid_bound))
+            self._asid_bound.add(num)
+            self._bound_asid = asid
         return result
+
+    def _global_pages(self, pages) -> bool:
+        """Whether every virtual page of ``pages`` maps through a global
+        descriptor (or stage 1 is off) at the current EL."""
+        cpu = self.cpu
+        for vpage in pages:
+            try:
+                e = cpu.mmu.translate(vpage, FETCH, cpu.state.el)[1]
+            except MmuFault:
+                return False
+            if e is not None and not e.is_global:
+                return False
+        return True
 
     def _recipe_pages(self, blocks, chash):
         """The virtual -> physical pages of a recipe's blocks if their bytes,

@@ -29,7 +29,7 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+from ...runtime.abi import (OFF_SYSREGS, OFF_DAIF, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
@@ -37,6 +37,8 @@ from ...runtime.abi import (OFF_FPCR, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
 from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, DC_ZVA_KEY as _DC_ZVA_KEY
+from ...runtime.sysregs import SLOT as _SLOT, mrs_inline
+from ...runtime.helpers import sys_inline
 from ..semantics.ops import Emitter
 from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -995,6 +997,20 @@ class LlvmEmitter(Emitter):
         if name == "sys" and args[0] == _DC_ZVA_KEY and self.ctx.dz and not self.ctx.trace:
             self._dc_zva(args)
             return 0
+        if name == "mrs" and not self.ctx.trace:
+            plan = mrs_inline(args[0], self.ctx.el, self.ctx.dz)
+            if plan is not None:
+                what, arg, mask = plan
+                if what == "const":
+                    return arg
+                if what == "daif":
+                    return self.zext(self.ld(OFF_DAIF, 32), 32, 64)
+                return self._guarded(mask, name, args, lambda: self.ld(OFF_SYSREGS + 8 * arg, 64))
+        if name == "sys" and not self.ctx.trace:
+            mask = sys_inline(args[0], self.ctx.el)
+            if mask is not None:                      # a cache operation: nothing to do unless it traps
+                self._guarded(mask, name, args, None)
+                return 0
         self.flush()
         self.state_exact()
         self.sync()
@@ -1003,6 +1019,38 @@ class LlvmEmitter(Emitter):
         self.reload()
         self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
+
+    def _guarded(self, mask, name, args, fast):
+        """A system instruction generated code does itself (``fast()``: its
+        value, or None), unless HCR_EL2 & ``mask`` traps it to EL2: then the
+        runtime helper ``name`` runs it (and raises the trap).  Registers
+        are unchanged on both paths; deferred ones are stored only on the
+        runtime's path."""
+        if not mask:
+            return fast() if fast else None
+        hcr = self.ld(OFF_SYSREGS + 8 * _SLOT["HCR_EL2"], 64)
+        t = self.op(f"and i64 {hcr.n}, {_c(mask, 64)}", 64)
+        c = self.op(f"icmp ne i64 {t.n}, 0", 1)
+        fast_l, slow_l, back_l, join_l = (self.new_label(x) for x in ("gf", "gs", "gb", "gj"))
+        self.emit(f"br i1 {c.n}, label %{slow_l}, label %{fast_l}")
+        before = self.fptr                       # (state pointers made before the branch: still valid after it)
+        self.start_label(slow_l)
+        self.spill()                             # (fresh state pointers on this path)
+        self.sync()
+        r = self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args, then=back_l)
+        self.start_label(back_l)                 # (the runtime did not trap after all)
+        slow_v = self.op(f"load i64, ptr {r.n}", 64) if fast else None
+        self.st(OFF_ICOUNT, self.ic0, 64)
+        self.emit(f"br label %{join_l}")
+        self.start_label(fast_l)
+        fast_v = fast() if fast else None
+        fast_end = self.label
+        self.emit(f"br label %{join_l}")
+        self.start_label(join_l)
+        self.fptr = before
+        if fast is None:
+            return None
+        return self.op(f"phi i64 [ {_c(fast_v, 64)}, %{fast_end} ], [ {slow_v.n}, %{back_l} ]", 64)
 
     def _dc_zva(self, args):
         """DC ZVA where it does not trap (``ctx.dz``) on a block the soft TLB maps

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import semantics
 from ...runtime.sysreg_defs import encoding_key as sysreg_key   # instruction bits 20:5 (o0 = op0 - 2)
-from ...runtime.sysreg_defs import DC_ZVA_KEY
+from ...runtime.sysreg_defs import SYSOPS_BY_KEY
 
 
 @semantics("hint")
@@ -47,7 +47,9 @@ def msr_imm(e, f):
 def sys(e, f):
     key = sysreg_key(1, f.op1, f.CRn, f.CRm, f.op2)
     e.helper("sys", key, e.rx(f.Rt), f.Rt)
-    if key != DC_ZVA_KEY:               # DC ZVA changes no context: the block goes on (clear_page's loop chains)
+    # DC and IC change no context: the block goes on (clear_page's and the
+    # cache-maintenance loops chain); TLBI and AT may.
+    if SYSOPS_BY_KEY.get(key) is None or SYSOPS_BY_KEY[key].kind not in ("dc", "ic"):
         e.end_block()
 
 
