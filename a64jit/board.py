@@ -23,6 +23,7 @@ again; a WFI nothing can wake).
 from __future__ import annotations
 
 import collections
+import gc
 import sys
 import threading
 import time
@@ -48,6 +49,8 @@ UART_INTID, RTC_INTID = 33, 34
 GIC_MAINT_INTID = 25
 DEFAULT_RAM = 512 << 20
 MAX_RAM = 255 << 30          # below the virt board's high-memory devices
+#: JIT modules made between two gc.freeze() calls (Board.update)
+FREEZE_EVERY = 256
 #: consecutive exceptions taken at the vector of their own PC that mean "stuck"
 STUCK_EXCEPTIONS = 1000
 #: the longest engine run between two looks at stop requests and input
@@ -119,6 +122,7 @@ class Board:
         self.psci = Psci(cpu)
         self.engine = None                      # the engine of the last run (its stats stay readable)
         self.jit = None
+        self._frozen_at = 0                     # the engine's modules_made at the last gc.freeze()
         # input for the UART (bytes from any thread) and stop requests
         self._input = collections.deque()
         self._input_lock = threading.Lock()
@@ -172,6 +176,14 @@ class Board:
         UART receive."""
         self.cpu.timer.update()
         self.rtc.update()
+        made = getattr(self.engine, "modules_made", 0)
+        if made - self._frozen_at >= FREEZE_EVERY:
+            # The JIT's tables (translations, modules) live as long as the run:
+            # out of the cyclic collector's sight, full collections no longer
+            # walk them (a warm Linux boot: 23.2 -> 17.5 s).  (gc.freeze:
+            # refcounting still frees them when they are dropped.)
+            gc.freeze()
+            self._frozen_at = made
         if self._input:
             with self._input_lock:
                 n = self.uart.rx_room()
@@ -261,7 +273,7 @@ class Board:
         if self.engine is not None:
             self.engine.close()
         eng = create_engine(engine, self.cpu, use_cache=use_cache)
-        self.engine = eng
+        self.engine, self._frozen_at = eng, 0
         self.jit = eng if eng.name == "jit" else None
         if profile and self.jit is not None:
             eng.profile_helpers()

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import helpers as _helpers
 from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
 
-ABI_VERSION = 7          # bump when the meaning of a format below changes
+ABI_VERSION = 8          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -215,9 +215,15 @@ TLB_EMPTY = M64              # a tag no probe key can equal
 assert TLB_ENTRIES == 1 << TLB_BITS and TLB_ENTRY_SIZE == 32
 
 
+TLB_FOLD = PAGE_BITS + TLB_BITS     # the page number's bits above the index are folded in (XOR)
+
+
 def tlb_index(va: int) -> int:
-    """Entry of a virtual address (must match the emitter's probe)."""
-    return va >> PAGE_BITS & (TLB_ENTRIES - 1)
+    """Entry of a virtual address (must match the emitter's probe): the
+    low bits of the page number XOR the next ones, so that pages 16 MiB
+    apart (a kernel's text and its data, its image and its linear map)
+    do not evict each other."""
+    return (va >> PAGE_BITS ^ va >> TLB_FOLD) & (TLB_ENTRIES - 1)
 
 
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------

@@ -104,6 +104,18 @@ class Translation:
         self.module = module          # module number: blocks of one module chain to each other
 
 
+_VA_PAGE = ((1 << 56) - 1) & PAGE_MASK          # VA[55:12]: what TLBI by VA names (tags ignored)
+
+
+def _drop_page(tlb, i, page):
+    """Empty TLB slot ``i`` if it maps the virtual page ``page``."""
+    for w in (_TLB_READ, _TLB_WRITE):
+        tag = tlb[i + w]
+        if tag != TLB_EMPTY and not (tag ^ page) & _VA_PAGE:
+            tlb[i + _TLB_READ] = tlb[i + _TLB_WRITE] = TLB_EMPTY
+            return
+
+
 class EngineModule:
     """One module of this engine: its translation keys, its linked code, and
     (tier 0, until it tiers up) the lifted blocks to recompile."""
@@ -351,6 +363,12 @@ class JitEngine(Engine):
                 del self._held[m]
             self.llvm.release(m)
 
+    @property
+    def modules_made(self) -> int:
+        """Modules registered since the engine started (translated, from the
+        index, tier-ups): how much long-lived state it has made."""
+        return self._nmod
+
     def held_modules(self) -> int:
         """Linked modules this engine holds (live, or dropped and not yet given back)."""
         return sum(self._held.values())
@@ -423,16 +441,16 @@ class JitEngine(Engine):
         el, gen = self.state.el, self.cpu.mmu.generation
         if page is not None and self._tlb_key == ((el, gen - 1) if self.cpu.mmu.enabled(el) else None):
             # By VA, and nothing else changed since the soft TLB was last valid:
-            # only that page's slot goes (whatever its tag), not the whole TLB.
+            # only that page's entry goes (if its slot holds it), not the whole TLB.
             i = tlb_index(page) * _TLB_W
-            self.tlb[i + _TLB_READ] = self.tlb[i + _TLB_WRITE] = TLB_EMPTY
+            _drop_page(self.tlb, i, page)
             if self._tlb_key is not None:
                 self._tlb_key = (el, gen)
             saved = self._tlb_saved                   # the other ELs' TLBs: the same, if of this generation
             for k in list(saved):
                 buf, ws = saved.pop(k)
                 if k[1] == gen - 1:
-                    buf[i + _TLB_READ] = buf[i + _TLB_WRITE] = TLB_EMPTY
+                    _drop_page(buf, i, page)
                     saved[(k[0], gen)] = (buf, ws)
                 else:
                     self._tlb_spare.append(buf)

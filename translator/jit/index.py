@@ -103,7 +103,7 @@ class Recipe:
 
     @property
     def blocks(self) -> list[tuple[int, int]]:
-        return [_BLOCK.unpack_from(self._blocks, i * _BLOCK.size) for i in range(self._n)]
+        return list(_BLOCK.iter_unpack(self._blocks))
 
 
 def _pack(kind: int, payload: bytes) -> bytes:

@@ -32,7 +32,7 @@ from __future__ import annotations
 from ...runtime.abi import (OFF_SYSREGS, OFF_DAIF, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
-                            TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
+                            TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, TLB_FOLD, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
                             pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
@@ -831,8 +831,10 @@ class LlvmEmitter(Emitter):
         else:
             key = f"  %{n + 5} = and i64 {A}, {_PAGE_MASK_S}\n"
             k = n + 5
-        return (f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"
-                f"  %{n + 1} = and i64 %{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
+        return (f"  %{n} = lshr i64 {A}, {PAGE_BITS - _TLB_SHIFT}\n"      # (abi.tlb_index, times the entry size)
+                f"  %tq{n} = lshr i64 {A}, {TLB_FOLD - _TLB_SHIFT}\n"
+                f"  %tx{n} = xor i64 %{n}, %tq{n}\n"
+                f"  %{n + 1} = and i64 %tx{n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}\n"
                 f"  %{n + 2} = getelementptr i8, ptr %s, i64 %{n + 1}\n"
                 f"  %{n + 3} = getelementptr i8, ptr %{n + 2}, i64 {OFF_TLB + (TLB_WRITE_TAG if write else TLB_READ_TAG)}\n"
                 f"  %{n + 4} = load i64, ptr %{n + 3}{TBAA_STATE}\n"
