@@ -51,6 +51,10 @@ OFF_FPSR = offset_of("fpsr")
 OFF_TLB = offset_of("tlb")
 OFF_SYSREGS = offset_of("sysregs")                   # u64 per register, slots: runtime/sysregs.py SLOT
 OFF_DAIF = offset_of("daif")
+OFF_LINES = offset_of("lines")
+# CpuState.lines: the interrupt lines asserted now (Cpu's irq_line... properties keep it), so
+# that generated code unmasking PSTATE.DAIF can tell whether anything might be taken.
+LINE_IRQ, LINE_FIQ, LINE_SERROR, LINE_VIRQ, LINE_VFIQ = 1, 2, 4, 8, 16
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
 

@@ -32,7 +32,24 @@ VEC_SYNC, VEC_IRQ, VEC_FIQ, VEC_SERROR = 0x000, 0x080, 0x100, 0x180
 VEC_SYNC_SERROR = -1         # take_exception: an SError (vector 0x180, with a syndrome)
 
 
+def _line(bit: int):
+    """An interrupt line as a bool property, stored as one bit of state.lines."""
+    def get(self) -> bool:
+        return bool(self.state.lines & bit)
+
+    def put(self, value) -> None:
+        s = self.state
+        s.lines = s.lines | bit if value else s.lines & ~bit
+    return property(get, put)
+
+
 class Cpu:
+    irq_line = _line(abi.LINE_IRQ)
+    fiq_line = _line(abi.LINE_FIQ)
+    serror_line = _line(abi.LINE_SERROR)
+    virq_line = _line(abi.LINE_VIRQ)
+    vfiq_line = _line(abi.LINE_VFIQ)
+
     def __init__(self, mem: PhysMemory | None = None, index: int = 0, clock: str = "virtual"):
         self.state = CpuState()
         self.mem = mem if mem is not None else PhysMemory()
@@ -58,6 +75,7 @@ class Cpu:
         # and "something that decides interrupt delivery may have changed" (set
         # by every runtime helper and line change; cleared by a check that finds
         # nothing to take).
+        # (They live in state.lines, bit by bit: see the properties below.)
         self.irq_line = self.fiq_line = self.serror_line = False
         # Virtual interrupt lines from the GIC's virtual CPU interface (list
         # registers); ORed with HCR_EL2.VI/VF (ARM ARM D1.13.4 "Virtual

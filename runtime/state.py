@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ctypes
 
-STATE_LAYOUT_VERSION = 3
+STATE_LAYOUT_VERSION = 4
 SYSREG_SLOTS = 512
 TLB_ENTRIES = 4096             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
 TLB_ENTRY_WORDS = 4            # (the format of an entry is runtime/abi.py's)
@@ -41,7 +41,9 @@ class CpuState(ctypes.Structure):
         ("ss", u8),               # PSTATE.SS
         ("il", u8),               # PSTATE.IL
         ("daif", u32),            # PSTATE.DAIF in bits 9:6 (as the DAIF register)
-        ("pan", u8), ("_pad0", u8 * 3),
+        ("pan", u8),
+        ("lines", u8),            # interrupt lines asserted (Cpu.irq_line...: LINE_* bits, runtime/abi.py)
+        ("_pad0", u8 * 2),
         ("sp_el", u64 * 3),       # banked SP_EL0/1/2 (the live one is x[31])
         ("vreg", u64 * 64),       # V0..V31, 128 bits each, little-endian halves
         ("fpcr", u32), ("fpsr", u32),

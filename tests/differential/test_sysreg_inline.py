@@ -33,7 +33,7 @@ def run(src, engine, el=1, hcr=0, setup=None):
         raised.append((exc.ec, exc.iss, exc.target_el))
         return "exception"
     run_engine(eng, cpu, max_insns=10_000, on_exception=on_exception, on_halt=lambda: "halt")
-    out = {"x": list(cpu.state.x[:8]), "pc": cpu.state.pc, "exc": raised[:1], "insns": cpu.state.icount}
+    out = {"x": list(cpu.state.x[:10]), "pc": cpu.state.pc, "exc": raised[:1], "insns": cpu.state.icount}
     eng.close()
     return out
 
@@ -105,3 +105,29 @@ def test_cache_maintenance_loop_runs_in_one_block():
         b.lo 2b
     """, el=1)
     assert r["exc"][0][0] == 0x3C and r["insns"] == 2 + 4 * 64 + 2 + 4 * 64
+
+
+VBAR = RAM + 0x10000
+
+
+def _irq_handler(line):
+    def setup(cpu):
+        cpu.sysregs.set("VBAR_EL1", VBAR)
+        cpu.mem.write_bytes(VBAR + 0x280, asm("mrs x9, elr_el1; brk #1"))   # IRQ, current EL with SPx
+        cpu.irq_line = line
+    return setup
+
+
+@pytest.mark.parametrize("unmask", ["msr daifclr, #2", "mov x1, #0x300; msr daif, x1", "msr daifclr, #0xf"])
+def test_unmasking_takes_a_pending_interrupt_at_the_next_instruction(unmask):
+    prog = f"mov x0, #0; {unmask}; add x0, x0, #1; add x0, x0, #1"
+    r = both(prog, el=1, setup=_irq_handler(True))
+    n = len(unmask.split(";"))
+    assert r["exc"][0][0] == 0x3C and r["x"][0] == 0
+    assert r["x"][9] == RAM + 4 * (1 + n)             # ELR: the instruction after the unmasking one
+
+
+def test_unmasking_with_nothing_pending_goes_on():
+    r = both("mov x0, #0; msr daifclr, #2; add x0, x0, #1; msr daifset, #2; add x0, x0, #1", el=1,
+             setup=_irq_handler(False))
+    assert r["x"][0] == 2 and r["exc"][0][0] == 0x3C

@@ -29,14 +29,14 @@ Values are ``V(name, bits)``; Python ints are constants.
 """
 from __future__ import annotations
 
-from ...runtime.abi import (OFF_SYSREGS, OFF_DAIF, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
+from ...runtime.abi import (OFF_SYSREGS, OFF_DAIF, OFF_LINES, OFF_FPSR, pack_fp_info, OFF_X, OFF_V, OFF_PC, OFF_SP_EL, OFF_FLAGS, OFF_ICOUNT, OFF_HELPER_RET, OFF_TLB, OFF_EXC, OFF_EXCL,
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, TLB_FOLD, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
                             pack_exc_flags)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
-from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, DC_ZVA_KEY as _DC_ZVA_KEY
+from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, DC_ZVA_KEY as _DC_ZVA_KEY, HCR
 from ...runtime.sysregs import SLOT as _SLOT, mrs_inline
 from ...runtime.helpers import sys_inline
 from ..semantics.ops import Emitter
@@ -46,6 +46,7 @@ from ..fpops import FP_IDS, FP_RESULT_BITS
 from ..softfloat import IXC
 
 _SP_EL0_KEY = _SYSREGS["SP_EL0"].key
+_HCR_VIRTUAL = HCR.VI | HCR.VF | HCR.VSE          # HCR_EL2 bits asserting a virtual interrupt
 _ZVA_BYTES = 4 << 4                  # DCZID_EL0.BS = 4: 2**4 words
 ENTRY_VALUES = 6          # value numbers of a block's entry sequence (block.py)
 VKEY = 64                 # register-cache key of V0 (keys 0-31: X0-X30 and SP; VKEY + n: Vn)
@@ -1021,6 +1022,46 @@ class LlvmEmitter(Emitter):
         self.reload()
         self.cache.clear()           # helpers may change any register (MSR NZCV, SPSel...)
         return self.ld(OFF_HELPER_RET, 64)
+
+    def daif_write(self, value=None, imm=0, set_=False):
+        """MSR DAIF / DAIFSet / DAIFClr at EL1 and EL2 (no trap applies
+        there): PSTATE.DAIF stored here.  Masking cannot make an interrupt
+        takeable; unmasking can only while an interrupt line is asserted or
+        HCR_EL2 asserts a virtual one: then the runtime looks
+        (``msr_daif`` with nothing to change: it requests the exit when
+        something is to be taken) and the block leaves at the next
+        instruction, so that the interrupt is taken there, as the
+        interpreter takes it.  The block goes on otherwise."""
+        if self.ctx.el == 0 or self.ctx.trace:       # (EL0: SCTLR_EL1.UMA is not in the context)
+            return False
+        if value is not None:
+            new = self.and_(self.trunc(value, 64, 32) if value.__class__ is V else value & M[32], 0x3C0, 32)
+        else:
+            m = (imm & 15) << 6
+            old = self.ld(OFF_DAIF, 32)
+            new = self.or_(old, m, 32) if set_ else self.and_(old, ~m & M[32], 32)
+        self.st(OFF_DAIF, new, 32)
+        if set_:
+            return True
+        lines = self.zext(self.ld(OFF_LINES, 8), 8, 64)
+        hcr = self.ld(OFF_SYSREGS + 8 * _SLOT["HCR_EL2"], 64)
+        virt = self.op(f"and i64 {hcr.n}, {_HCR_VIRTUAL}", 64)
+        w = self.op(f"or i64 {lines.n}, {virt.n}", 64)
+        c = self.op(f"icmp ne i64 {w.n}, 0", 1)
+        fast_l, slow_l, back_l = (self.new_label(x) for x in ("df", "ds", "db"))
+        self.emit(f"br i1 {c.n}, label %{slow_l}, label %{fast_l}")
+        before = self.fptr
+        self.start_label(slow_l)
+        self.spill()
+        self.sync()
+        self._call_helper(pack_info(HELPER_CALL, HELPER_IDS["msr_daif"]), 0, 1, then=back_l)
+        self.start_label(back_l)
+        self.st(OFF_PC, (self.pc + 4) & M[64], 64)
+        self.st(OFF_ICOUNT, self.op(f"add i64 {self.ic0.n}, {self.index + 1}", 64), 64)
+        self.emit("br label %out" if self.hot else "ret i64 0")
+        self.start_label(fast_l)
+        self.fptr = before
+        return True
 
     def _guarded(self, mask, name, args, fast):
         """A system instruction generated code does itself (``fast()``: its

@@ -230,6 +230,12 @@ class Emitter(ABC):
         """Raise a synchronous exception at this instruction (static syndrome)."""
     @abstractmethod
     def undef(self):                    """UNDEFINED: exception with EC 0."""
+    def daif_write(self, value=None, imm: int = 0, set_: bool = False) -> bool:
+        """MSR DAIF (``value``) or MSR DAIFSet/DAIFClr (``imm``, ``set_``)
+        done by the backend itself: True if it did (the block may go on),
+        False to have it done through the runtime (the default)."""
+        return False
+
     @abstractmethod
     def helper(self, name: str, *args):
         """Call the runtime helper ``runtime.helpers.<name>(cpu, *args)``:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from . import semantics
 from ...runtime.sysreg_defs import encoding_key as sysreg_key   # instruction bits 20:5 (o0 = op0 - 2)
-from ...runtime.sysreg_defs import SYSOPS_BY_KEY
+from ...runtime.sysreg_defs import SYSOPS_BY_KEY, BY_NAME as _SYSREGS
+
+_DAIF_KEY = _SYSREGS["DAIF"].key
 
 
 @semantics("hint")
@@ -39,6 +41,8 @@ def msr_imm(e, f):
     if f.op1 == 0:                             # SPSel
         e.helper("msr_spsel", f.CRm & 1)
     else:                                      # DAIFSet (op2 = 6) / DAIFClr (op2 = 7)
+        if e.daif_write(None, f.CRm, f.op2 == 6):
+            return
         e.helper("msr_daif", f.CRm, int(f.op2 == 6))
     e.end_block()
 
@@ -59,5 +63,7 @@ def sysreg(e, f):
     if f.L:                                    # MRS
         e.wx(f.Rt, e.helper("mrs", key, f.Rt))
     else:                                      # MSR (register)
+        if key == _DAIF_KEY and e.daif_write(e.rx(f.Rt)):
+            return
         e.helper("msr", key, f.Rt, e.rx(f.Rt))
         e.end_block()
