@@ -105,6 +105,7 @@ class Mmu:
         self.tlb: dict = {}            # (regime, vmid, asid or -1, va page) -> TlbEntry
         self._by_page: dict = {}       # (regime, VA[55:12]) -> keys of self.tlb (TLBI by VA)
         self.generation = 0            # bumped whenever cached translations may have changed
+        self.tables_gen = 0            # bumped when TTBR0_EL1/TTBR1_EL1 change (only non-global ones may have)
         self.walks = 0                 # table walks performed (statistics)
 
     # -- regime and context ----------------------------------------------------------
@@ -112,6 +113,15 @@ class Mmu:
         self.tlb.clear()
         self._by_page.clear()
         self.generation += 1
+
+    def tables_changed(self) -> None:
+        """TTBR0_EL1/TTBR1_EL1 written (new tables, a new ASID: a context
+        switch): this TLB is emptied, but cached translations of global pages
+        stay valid for the JIT's soft TLB (``tables_gen`` tells it, not
+        ``generation``)."""
+        self.tlb.clear()
+        self._by_page.clear()
+        self.tables_gen += 1
 
     def _hcr(self) -> int:
         return self.cpu.sysregs.get("HCR_EL2")

@@ -179,6 +179,12 @@ class SysRegs:
     def set(self, name: str, value: int) -> None:
         self.regs[SLOT[name]] = value & M64
         if name in MMU_REGS:
+            self._mmu_changed(name)
+
+    def _mmu_changed(self, name: str) -> None:
+        if name in ("TTBR0_EL1", "TTBR1_EL1"):
+            self.cpu.mmu.tables_changed()          # (a context switch: global entries stay valid)
+        else:
             self.cpu.mmu.flush()
 
     def reset(self) -> None:
@@ -230,7 +236,7 @@ class SysRegs:
             self.cpu.warn(f"{d.name}: special behaviour not implemented, write stored")
         self.regs[SLOT[d.name]] = (value & ~d.res0 | d.res1) & M64
         if d.name in MMU_REGS:
-            self.cpu.mmu.flush()       # what a walk would return may have changed
+            self._mmu_changed(d.name)  # what a walk would return may have changed
 
 
 # -- special registers -----------------------------------------------------------

@@ -178,6 +178,7 @@ def _two_address_spaces(fn_attrs, fn_b=FN_B):
         t2.map(FN_VA, fn_b, AF | AP_RO | fn_attrs)
         cpu.state.x[10] = t.root | 1 << 48
         cpu.state.x[11] = t2.root | 2 << 48
+        cpu._t2 = t2                                    # (for tests that map more in it)
     return setup
 
 
@@ -226,3 +227,42 @@ def test_el1_code_on_global_pages_is_translated_once_for_every_asid():
         cpu.state.x[11] = cpu.state.x[10]
     _, alone = both(src, setup=one_asid)
     assert stats.blocks_lifted == alone.blocks_lifted      # (with the ASID in the key: 2.5 times as many)
+
+
+def test_data_on_non_global_pages_follows_the_address_space():
+    """A context switch (TTBR0_EL1 with another ASID) keeps the soft TLB's
+    global entries but not the others: the same VA reads each address
+    space's own page."""
+    from tests.runtime.pagetables import NG
+    VA, PA_A, PA_B = 0x78_0000, RAM + 0x42_0000, RAM + 0x43_0000
+
+    def setup(cpu, t):
+        _two_address_spaces(0, FN_A)(cpu, t)
+        cpu.mem.write(PA_A, 8, 1)
+        cpu.mem.write(PA_B, 8, 2)
+        cpu.mem.write(DATA_PA, 8, 100)                       # a global page, the same in both
+        t.map(VA, PA_A, AF | NG)
+        cpu._t2.map(VA, PA_B, AF | NG)                       # (the second table of _two_address_spaces)
+    r, stats = both(f"""
+        mov x20, #0
+        mov x23, #0
+        mov x21, #20
+        mov x1, #{VA:#x}
+        mov x2, #{DATA_VA:#x}
+    1:  msr ttbr0_el1, x10
+        isb
+        ldr x0, [x1]
+        ldr x3, [x2]
+        add x20, x20, x0
+        add x23, x23, x3
+        msr ttbr0_el1, x11
+        isb
+        ldr x0, [x1]
+        ldr x3, [x2]
+        add x20, x20, x0
+        add x23, x23, x3
+        subs x21, x21, #1
+        b.ne 1b
+        brk #0
+    """, setup=setup)
+    assert r["x"][20] == 20 * 3 and r["x"][23] == 40 * 100

@@ -174,6 +174,7 @@ class JitEngine(Engine):
         self._tlb_saved: dict = {}          # TLB context -> (copy of the TLB, its write slots): other ELs'
         self._tlb_spare: list = []          # buffers for them
         self._wslots: dict = {}             # physical page -> TLB slots filled for writes to it
+        self._ngslots: set = set()          # TLB slots filled from non-global (ASID-tagged) entries
         self.flush_jump_cache()
         self.flush_tlb()
         entry.register(self.sptr, self)
@@ -199,6 +200,7 @@ class JitEngine(Engine):
         self.map_gen = 0
         self._tail = None                             # the interpreter, for budget ends (_tail_engine)
         self._tlb_key = self._tlb_context()
+        self._tables = cpu.mmu.tables_gen
         # Modules of EL1/EL2 code made from non-global pages, and the ASID they
         # were made under: the ASID is not in their context (kernel code is
         # shared by every address space), so they are dropped when it changes.
@@ -231,11 +233,11 @@ class JitEngine(Engine):
     def flush_tlb(self):
         """Empty the soft TLB, and forget the ones kept for other ELs."""
         ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))  # TLB_EMPTY tags: never equal to a probe key
-        self._wslots = {}
+        self._wslots, self._ngslots = {}, set()
         self._forget_saved_tlbs()
 
     def _forget_saved_tlbs(self):
-        for buf, _ in self._tlb_saved.values():
+        for buf, _, _ in self._tlb_saved.values():
             self._tlb_spare.append(buf)
         self._tlb_saved.clear()
 
@@ -251,17 +253,17 @@ class JitEngine(Engine):
                 self._tlb_spare.append(saved.pop(k)[0])
             buf = self._tlb_spare.pop() if self._tlb_spare else (ctypes.c_uint64 * len(tlb))()
             ctypes.memmove(buf, tlb, size)
-            saved[old] = (buf, self._wslots)
+            saved[old] = (buf, self._wslots, self._ngslots)
         else:
             self._forget_saved_tlbs()
         got = saved.pop(key, None)
         if got is not None:
             ctypes.memmove(tlb, got[0], size)
-            self._wslots = got[1]
+            self._wslots, self._ngslots = got[1], got[2]
             self._tlb_spare.append(got[0])
         else:
             ctypes.memset(tlb, 0xFF, size)
-            self._wslots = {}
+            self._wslots, self._ngslots = {}, set()
 
     def _tlb_context(self):
         """What the soft TLB's entries are valid for: None with translation
@@ -275,11 +277,22 @@ class JitEngine(Engine):
 
     def _check_tlb_context(self):
         key = self._tlb_context()
+        tables = self.cpu.mmu.tables_gen
+        if tables != self._tables:
+            # New translation tables or ASID (a context switch): the entries of
+            # global pages (the kernel's) stay valid, the others go, here and in
+            # the other ELs' TLBs.
+            self._tables = tables
+            tlb = self.tlb
+            for slots, buf in [(self._ngslots, tlb)] + [(ng, b) for b, _, ng in self._tlb_saved.values()]:
+                for i in slots:
+                    buf[i + _TLB_READ] = buf[i + _TLB_WRITE] = TLB_EMPTY
+                slots.clear()
+            if self._asid_bound and self.cpu.mmu.asid() != self._bound_asid:
+                self._drop_modules(set(self._asid_bound))   # (before any code runs in the new context)
         if key != self._tlb_key:
             old, self._tlb_key = self._tlb_key, key
             self._switch_tlb(old, key)
-            if self._asid_bound and self.cpu.mmu.asid() != self._bound_asid:
-                self._drop_modules(set(self._asid_bound))   # (before any code runs in the new context)
 
     def _fill_tlb(self, va: int, write: bool):
         """After a successful slow-path access: map its page for the inline
@@ -292,6 +305,7 @@ class JitEngine(Engine):
         page = va & PAGE_MASK
         if cpu.watch_pages and page in cpu.watch_pages:
             return                               # a debugger watches it: every access comes here
+        is_global = True
         if self._tlb_key is None:
             pa_page = page
         else:
@@ -299,8 +313,10 @@ class JitEngine(Engine):
                 pa, e = cpu.mmu.translate(va, WRITE if write else READ, cpu.state.el)
             except MmuFault:
                 return
-            if e is not None and e.device:
-                return                           # Device memory: unaligned accesses must fault
+            if e is not None:
+                if e.device:
+                    return                       # Device memory: unaligned accesses must fault
+                is_global = e.is_global
             pa_page = pa & PAGE_MASK
         try:
             r = cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
@@ -314,6 +330,8 @@ class JitEngine(Engine):
         if tlb[i + _TLB_ADDEND] != addend or tlb[i + _TLB_READ] != page:
             tlb[i + _TLB_READ] = tlb[i + _TLB_WRITE] = TLB_EMPTY
         tlb[i + _TLB_ADDEND] = addend
+        if not is_global:
+            self._ngslots.add(i)
         if not write:
             tlb[i + _TLB_READ] = page
             # A page that may be written is mapped for writes too: the first
@@ -448,10 +466,10 @@ class JitEngine(Engine):
                 self._tlb_key = (el, gen)
             saved = self._tlb_saved                   # the other ELs' TLBs: the same, if of this generation
             for k in list(saved):
-                buf, ws = saved.pop(k)
+                buf, ws, ng = saved.pop(k)
                 if k[1] == gen - 1:
                     _drop_page(buf, i, page)
-                    saved[(k[0], gen)] = (buf, ws)
+                    saved[(k[0], gen)] = (buf, ws, ng)
                 else:
                     self._tlb_spare.append(buf)
         else:
