@@ -707,6 +707,10 @@ class JitEngine(Engine):
                 keys.append(key)
                 if k == 0:
                     result = t
+                if key[2] == MAX_BLOCK_INSNS:
+                    # In the jump cache now: the first run of each of the module's blocks
+                    # then needs no trip back here (a warm Linux boot: 285K such trips).
+                    self._install(t)
             vpage = bpc & PAGE_MASK                   # a block never crosses a page
             page = pages[vpage]
             mods = self.code_pages.get(page)
