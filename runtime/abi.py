@@ -233,7 +233,7 @@ def tlb_index(va: int) -> int:
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------
 # Direct-mapped entries {u64 pc, u64 ctx, u64 module function, u64 block index};
 # an empty entry has an odd pc tag (never a PC).
-JC_BITS = 13                 # 8,192 entries (256 KiB: larger ones cost the dispatcher cache misses)
+JC_BITS = 15                 # 32,768 entries (1 MiB)
 JC_ENTRIES = 1 << JC_BITS
 JC_ENTRY_SIZE = 32
 JC_EMPTY = M64
