@@ -171,7 +171,7 @@ class JitEngine(Engine):
         self.helper_ret_addr = self.sptr + OFF_HELPER_RET
         self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W))()
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
-        self._tlb_saved: dict = {}          # TLB context -> (copy of the TLB, its write slots): other ELs'
+        self._tlb_saved: dict = {}          # other ELs' TLB context -> (copy of the TLB, its _wslots, its _ngslots)
         self._tlb_spare: list = []          # buffers for them
         self._wslots: dict = {}             # physical page -> TLB slots filled for writes to it
         self._ngslots: set = set()          # TLB slots filled from non-global (ASID-tagged) entries
@@ -288,8 +288,7 @@ class JitEngine(Engine):
                 for i in slots:
                     buf[i + _TLB_READ] = buf[i + _TLB_WRITE] = TLB_EMPTY
                 slots.clear()
-            if self._asid_bound and self.cpu.mmu.asid() != self._bound_asid:
-                self._drop_modules(set(self._asid_bound))   # (before any code runs in the new context)
+            self._drop_asid_bound(self.cpu.mmu.asid())      # (before any code runs in the new context)
         if key != self._tlb_key:
             old, self._tlb_key = self._tlb_key, key
             self._switch_tlb(old, key)
@@ -724,11 +723,16 @@ class JitEngine(Engine):
                 rec.pages[vpage] = page
         if ctx & _CTX_TRANSLATED and ctx & 3 == 1 and not self._global_pages(rec.pages):
             asid = self.cpu.mmu.asid()
-            if self._asid_bound and asid != self._bound_asid:
-                self._drop_modules(set(self._asid_bound))
+            self._drop_asid_bound(asid)
             self._asid_bound.add(num)
             self._bound_asid = asid
         return result
+
+    def _drop_asid_bound(self, asid: int) -> None:
+        """Drop the modules of EL1 code from non-global pages if they were
+        made under another ASID than ``asid``."""
+        if self._asid_bound and asid != self._bound_asid:
+            self._drop_modules(set(self._asid_bound))
 
     def _global_pages(self, pages) -> bool:
         """Whether every virtual page of ``pages`` maps through a global

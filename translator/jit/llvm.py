@@ -73,7 +73,6 @@ class LlvmJit:
         self.loader = loader.ObjectLoader(HELPER_ADDR)
         if os.environ.get("A64JIT_LOADER", "1") == "0":
             self.loader.available = False
-        self.lljit_links = 0
 
     def target_machine(self, opt: int):
         with self._lock:
@@ -166,7 +165,6 @@ class LlvmJit:
         elif loader.is_image(obj):
             raise ValueError("a code image needs the object loader (A64JIT_LOADER=0)")
         with self._lock:
-            self.lljit_links += 1
             self._nlib += 1
             n = self._nlib
         tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from ...runtime.abi import (unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION,
                             PAGE_BITS, OFF_TRACE_PTR, OFF_TRACE_END, TRACE_ENTRY_SIZE, TRACE_BLOCKS, TRACE_INSNS,
-                            TRACE_FULL, TRACE_INSN, HELPER_TRACE, pack_info, pack_trace_word, OFF_JC_PTR,
-                            JC_ENTRIES, JC_ENTRY_SIZE)
+                            TRACE_FULL, TRACE_INSN, HELPER_TRACE, pack_info, pack_trace_word, OFF_JC_PTR)
 from ..decode import decode
+from .dispatch import jc_probe, jc_target
 from ..semantics import lookup
 from .emitter import (LlvmEmitter, V, CRC_GLOBALS, ENTRY_VALUES, TBAA_METADATA, TBAA_STATE, SYNC_MARK, RELOAD_MARK, _c, _slot,
                       slot_state)
@@ -120,33 +120,19 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
 
 def _indirect(e, target: V, ctx: int):
     """An indirect branch (BR, BLR, RET) whose context stays ``ctx``: the
-    jump cache probed here, as the dispatcher probes it (``abi.jc_index``),
+    jump cache probed here, as the dispatcher probes it (``dispatch.jc_probe``),
     and on a hit a tail call of the target's module, so that each branch
     site predicts its own targets and the dispatcher's loop is skipped
     (the target block's entry check still stops at the budget and at
     pending events).  On a miss: back to the dispatcher, PC stored."""
-    t = target.n
     b = e.new_label("ind")
-    e.emit(f"%{b}h1 = lshr i64 {t}, 2\n"
-           f"  %{b}h2 = xor i64 %{b}h1, {_c((ctx << 7) & M64, 64)}\n"
-           f"  %{b}h3 = and i64 %{b}h2, {JC_ENTRIES - 1}\n"
-           f"  %{b}o = shl i64 %{b}h3, {JC_ENTRY_SIZE.bit_length() - 1}\n"
-           f"  %{b}jp = getelementptr i8, ptr %s, i64 {OFF_JC_PTR}\n"
+    e.emit(f"%{b}jp = getelementptr i8, ptr %s, i64 {OFF_JC_PTR}\n"
            f"  %{b}jc = load ptr, ptr %{b}jp{TBAA_STATE}\n"
-           f"  %{b}e = getelementptr i8, ptr %{b}jc, i64 %{b}o\n"
-           f"  %{b}pc = load i64, ptr %{b}e\n"
-           f"  %{b}cp = getelementptr i8, ptr %{b}e, i64 8\n"
-           f"  %{b}cx = load i64, ptr %{b}cp\n"
-           f"  %{b}m1 = icmp eq i64 %{b}pc, {t}\n"
-           f"  %{b}m2 = icmp eq i64 %{b}cx, {_c(ctx, 64)}\n"
-           f"  %{b}m = and i1 %{b}m1, %{b}m2\n"
-           f"  br i1 %{b}m, label %{b}hit, label %{b}miss\n"
+           + jc_probe(b, target.n, _c(ctx, 64), f"%{b}jc")
+           + f"  br i1 %{b}m, label %{b}hit, label %{b}miss\n"
            f"{b}hit:\n"
-           f"  %{b}fp = getelementptr i8, ptr %{b}e, i64 16\n"
-           f"  %{b}fn = load ptr, ptr %{b}fp\n"
-           f"  %{b}ip = getelementptr i8, ptr %{b}e, i64 24\n"
-           f"  %{b}ix = load i64, ptr %{b}ip\n"
-           f"  %{b}r = musttail call i64 %{b}fn(ptr %s, i64 %{b}ix)\n"
+           + jc_target(b)
+           + f"  %{b}r = musttail call i64 %{b}fn(ptr %s, i64 %{b}idx)\n"
            f"  ret i64 %{b}r\n"
            f"{b}miss:\n"
            f"  ret i64 0")

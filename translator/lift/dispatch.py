@@ -13,6 +13,33 @@ from ...runtime.abi import (OFF_PENDING, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_CTX
 DISPATCH_FN = "a64_dispatch"
 
 
+def jc_probe(p: str, pc: str, ctx: str, jc: str) -> str:
+    """IR probing the jump cache at ``jc`` (a ptr value) for (``pc``,
+    ``ctx``) (i64 operands): the entry ``%{p}ent`` and the hit ``%{p}m``.
+    The one copy of ``abi.jc_index`` in IR (the dispatcher's and indirect
+    branches' probes)."""
+    return (f"  %{p}h1 = lshr i64 {pc}, 2\n"
+            f"  %{p}h2 = shl i64 {ctx}, 7\n"
+            f"  %{p}h3 = xor i64 %{p}h1, %{p}h2\n"
+            f"  %{p}h = and i64 %{p}h3, {JC_ENTRIES - 1}\n"
+            f"  %{p}eoff = mul i64 %{p}h, {JC_ENTRY_SIZE}\n"
+            f"  %{p}ent = getelementptr i8, ptr {jc}, i64 %{p}eoff\n"
+            f"  %{p}epc = load i64, ptr %{p}ent, align 8\n"
+            f"  %{p}ectxp = getelementptr i8, ptr %{p}ent, i64 8\n"
+            f"  %{p}ectx = load i64, ptr %{p}ectxp, align 8\n"
+            f"  %{p}m1 = icmp eq i64 %{p}epc, {pc}\n"
+            f"  %{p}m2 = icmp eq i64 %{p}ectx, {ctx}\n"
+            f"  %{p}m = and i1 %{p}m1, %{p}m2\n")
+
+
+def jc_target(p: str) -> str:
+    """IR loading a hit entry's module function ``%{p}fn`` and block index ``%{p}idx``."""
+    return (f"  %{p}fnp = getelementptr i8, ptr %{p}ent, i64 16\n"
+            f"  %{p}fn = load ptr, ptr %{p}fnp, align 8\n"
+            f"  %{p}idxp = getelementptr i8, ptr %{p}ent, i64 24\n"
+            f"  %{p}idx = load i64, ptr %{p}idxp, align 8\n")
+
+
 def dispatcher_ir() -> str:
     """The dispatcher (its jump-cache hash is ``abi.jc_index``)."""
     return f"""
@@ -38,25 +65,9 @@ chkbud:
 lookup:
   %pc = load i64, ptr %pcp, align 8
   %ctx = load i64, ptr %ctxp, align 8
-  %h1 = lshr i64 %pc, 2
-  %h2 = shl i64 %ctx, 7
-  %h3 = xor i64 %h1, %h2
-  %h = and i64 %h3, {JC_ENTRIES - 1}
-  %eoff = mul i64 %h, {JC_ENTRY_SIZE}
-  %ent = getelementptr i8, ptr %jc, i64 %eoff
-  %epc = load i64, ptr %ent, align 8
-  %ectxp = getelementptr i8, ptr %ent, i64 8
-  %ectx = load i64, ptr %ectxp, align 8
-  %m1 = icmp eq i64 %epc, %pc
-  %m2 = icmp eq i64 %ectx, %ctx
-  %m = and i1 %m1, %m2
-  br i1 %m, label %call, label %out_notrans
+{jc_probe("", "%pc", "%ctx", "%jc")}  br i1 %m, label %call, label %out_notrans
 call:
-  %fnp = getelementptr i8, ptr %ent, i64 16
-  %fn = load ptr, ptr %fnp, align 8
-  %idxp = getelementptr i8, ptr %ent, i64 24
-  %idx = load i64, ptr %idxp, align 8
-  %r = call i64 %fn(ptr %s, i64 %idx)
+{jc_target("")}  %r = call i64 %fn(ptr %s, i64 %idx)
   %ok = icmp eq i64 %r, 0
   br i1 %ok, label %loop, label %out_block
 out_block:

@@ -1044,17 +1044,14 @@ class LlvmEmitter(Emitter):
         if set_:
             return True
         lines = self.zext(self.ld(OFF_LINES, 8), 8, 64)
-        hcr = self.ld(OFF_SYSREGS + 8 * _SLOT["HCR_EL2"], 64)
-        virt = self.op(f"and i64 {hcr.n}, {_HCR_VIRTUAL}", 64)
+        virt = self.op(f"and i64 {self._hcr().n}, {_HCR_VIRTUAL}", 64)
         w = self.op(f"or i64 {lines.n}, {virt.n}", 64)
         c = self.op(f"icmp ne i64 {w.n}, 0", 1)
         fast_l, slow_l, back_l = (self.new_label(x) for x in ("df", "ds", "db"))
         self.emit(f"br i1 {c.n}, label %{slow_l}, label %{fast_l}")
         before = self.fptr
         self.start_label(slow_l)
-        self.spill()
-        self.sync()
-        self._call_helper(pack_info(HELPER_CALL, HELPER_IDS["msr_daif"]), 0, 1, then=back_l)
+        self._runtime_path("msr_daif", (0, 1), back_l)
         self.start_label(back_l)
         self.st(OFF_PC, (self.pc + 4) & M[64], 64)
         self.st(OFF_ICOUNT, self.op(f"add i64 {self.ic0.n}, {self.index + 1}", 64), 64)
@@ -1071,16 +1068,13 @@ class LlvmEmitter(Emitter):
         runtime's path."""
         if not mask:
             return fast() if fast else None
-        hcr = self.ld(OFF_SYSREGS + 8 * _SLOT["HCR_EL2"], 64)
-        t = self.op(f"and i64 {hcr.n}, {_c(mask, 64)}", 64)
+        t = self.op(f"and i64 {self._hcr().n}, {_c(mask, 64)}", 64)
         c = self.op(f"icmp ne i64 {t.n}, 0", 1)
         fast_l, slow_l, back_l, join_l = (self.new_label(x) for x in ("gf", "gs", "gb", "gj"))
         self.emit(f"br i1 {c.n}, label %{slow_l}, label %{fast_l}")
         before = self.fptr                       # (state pointers made before the branch: still valid after it)
         self.start_label(slow_l)
-        self.spill()                             # (fresh state pointers on this path)
-        self.sync()
-        r = self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args, then=back_l)
+        r = self._runtime_path(name, args, back_l)
         self.start_label(back_l)                 # (the runtime did not trap after all)
         slow_v = self.op(f"load i64, ptr {r.n}", 64) if fast else None
         self.st(OFF_ICOUNT, self.ic0, 64)
@@ -1094,6 +1088,17 @@ class LlvmEmitter(Emitter):
         if fast is None:
             return None
         return self.op(f"phi i64 [ {_c(fast_v, 64)}, %{fast_end} ], [ {slow_v.n}, %{back_l} ]", 64)
+
+    def _hcr(self) -> V:
+        return self.ld(OFF_SYSREGS + 8 * _SLOT["HCR_EL2"], 64)
+
+    def _runtime_path(self, name, args, then) -> V:
+        """On a side path of an inline system instruction: the runtime helper
+        ``name`` with the exact state (deferred registers stored, not
+        forgotten; fresh state pointers), continuing at ``then``."""
+        self.spill()
+        self.sync()
+        return self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args, then=then)
 
     def _dc_zva(self, args):
         """DC ZVA where it does not trap (``ctx.dz``) on a block the soft TLB maps
@@ -1112,8 +1117,7 @@ class LlvmEmitter(Emitter):
             self.emit(f"store i64 0, ptr {q.n}, align 1{TBAA_GUEST}")
         self.emit(f"br label %{join}")
         self.start_label(slow)
-        self.sync()
-        self._call_helper(pack_info(HELPER_CALL, HELPER_IDS["sys"]), *args, then=join)
+        self._runtime_path("sys", args, join)
         self.start_label(join)
         self.st(OFF_ICOUNT, self.ic0, 64)
 
