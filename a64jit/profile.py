@@ -138,7 +138,7 @@ def collect(board, result, engine: str, tap: ConsoleTap | None = None, sampler: 
         d["helper_calls"] = calls
         d["translation"] = {k: getattr(st, k) for k in (
             "blocks_lifted", "blocks_compiled", "guest_insns_compiled", "llvm_compiles", "cache_hits",
-            "cache_rejected", "hot_recompiles", "hot_failed", "modules_dropped", "index_modules", "index_blocks",
+            "cache_rejected", "hot_recompiles", "hot_ssa", "hot_failed", "modules_dropped", "index_modules", "index_blocks",
             "index_rejected")}
         d["translation"].update({k: round(getattr(st, k), 6) for k in ("lift_seconds", "compile_seconds",
                                                                        "hot_seconds", "index_seconds")})

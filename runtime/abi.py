@@ -231,8 +231,12 @@ def tlb_index(va: int) -> int:
 
 
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------
-# Direct-mapped entries {u64 pc, u64 ctx, u64 module function, u64 block index};
-# an empty entry has an odd pc tag (never a PC).
+# Entries {u64 pc, u64 ctx, u64 module function, u64 block index}; an empty
+# entry has an odd pc tag (never a PC).  Two-way: (pc, ctx) is looked for in
+# entry jc_index and in its neighbour jc_index ^ 1 (the same 64-byte line:
+# the cache is 64-byte aligned), so that two hot blocks whose index collides
+# both stay (a warm Linux boot's returns for a block not found: 144K -> see
+# docs/performance.md, session 9).
 JC_BITS = 15                 # 32,768 entries (1 MiB)
 JC_ENTRIES = 1 << JC_BITS
 JC_ENTRY_SIZE = 32

@@ -97,6 +97,8 @@ def _clamp_tsz(tsz: int) -> int:
 
 
 _VPN_MASK = (1 << 44) - 1           # VA[55:12] of a page number
+TLB_CAPACITY = 1 << 16              # entries kept across address spaces (then emptied, without a new generation)
+WALK_CACHE_CAPACITY = 1 << 14       # table descriptors kept (then emptied)
 
 
 class Mmu:
@@ -107,20 +109,31 @@ class Mmu:
         self.generation = 0            # bumped whenever cached translations may have changed
         self.tables_gen = 0            # bumped when TTBR0_EL1/TTBR1_EL1 change (only non-global ones may have)
         self.walks = 0                 # table walks performed (statistics)
+        # The walk cache: stage-1 table descriptors (levels 0-2, not leaves) by
+        # their physical address, read with stage 2 off.  As a hardware walk
+        # cache, it holds them until TLB maintenance that may remove them:
+        # everything but last-level TLBI by VA (VALE, VAALE: the leaf only, what
+        # Linux uses after changing a page's entry).  A re-walk after such a
+        # TLBI reads one descriptor instead of four.
+        self.walk_cache: dict = {}
 
     # -- regime and context ----------------------------------------------------------
     def flush(self) -> None:
         self.tlb.clear()
         self._by_page.clear()
+        self.walk_cache.clear()
         self.generation += 1
 
     def tables_changed(self) -> None:
         """TTBR0_EL1/TTBR1_EL1 written (new tables, a new ASID: a context
-        switch): this TLB is emptied, but cached translations of global pages
-        stay valid for the JIT's soft TLB (``tables_gen`` tells it, not
-        ``generation``)."""
-        self.tlb.clear()
-        self._by_page.clear()
+        switch).  This TLB's entries are tagged with their ASID (global ones
+        with none) and stay: as on hardware, only TLB maintenance removes
+        them (an entry cached from the old tables under the same ASID may be
+        used until then, as QEMU's TLB, which it flushes only when the ASID
+        changes).  Linux changes TTBR0_EL1 on every context switch and, with
+        software PAN (ARMv8.0), around every user access.  The JIT's soft
+        TLB is not tagged: ``tables_gen`` tells it to drop its non-global
+        entries."""
         self.tables_gen += 1
 
     def _hcr(self) -> int:
@@ -188,6 +201,9 @@ class Mmu:
         if e is None:
             e = self._walk(va, regime, s1, s2, bit)
             key = (regime, vmid, -1 if e.is_global else asid, page)
+            if len(tlb) >= TLB_CAPACITY:           # (not maintenance: what it held stays architecturally valid)
+                tlb.clear()
+                self._by_page.clear()
             tlb[key] = e
             self._by_page.setdefault((regime, page & _VPN_MASK), []).append(key)
         _check_permission(e, va, bit, access)
@@ -234,7 +250,7 @@ class Mmu:
             raise MmuFault(FSC_WALK_EXTERNAL, level, 1, va) from None
 
     def _descend(self, addr: int, base: int, grain: int, start: int, first_bits: int, outbits: int,
-                 stage: int, read, fault_args: tuple):
+                 stage: int, read, fault_args: tuple, walk_cache=None):
         """The table walk shared by both stages: from the start-level table at
         ``base``, index by ``addr``, follow table descriptors to the leaf.
         Returns (output address, leaf descriptor, level, OR of the table
@@ -245,7 +261,17 @@ class Mmu:
         while True:
             shift = grain + (3 - level) * stride
             index = addr >> shift & ((1 << (first_bits if level == start else stride)) - 1)
-            desc = read(base + 8 * index, level)
+            at = base + 8 * index
+            if walk_cache is not None and level < 3:
+                desc = walk_cache.get(at)
+                if desc is None:
+                    desc = read(at, level)
+                    if desc & 3 == 3:                                 # a table descriptor
+                        if len(walk_cache) >= WALK_CACHE_CAPACITY:
+                            walk_cache.clear()
+                        walk_cache[at] = desc
+            else:
+                desc = read(at, level)
             if not desc & 1 or (level == 3 and not desc & 2):
                 raise MmuFault(FSC_TRANSLATION, level, stage, *fault_args)
             if level < 3 and desc & 2:                                # table descriptor
@@ -305,7 +331,8 @@ class Mmu:
         if base >> outbits:
             raise MmuFault(FSC_ADDR_SIZE, start, 1, va)
         ipa, desc, level, tb = self._descend(va, base, grain, start, first_bits, outbits, 1,
-                                             lambda addr, lv: self._read_desc(addr, va, lv, s2), (va,))
+                                             lambda addr, lv: self._read_desc(addr, va, lv, s2), (va,),
+                                             None if s2 else self.walk_cache)
         attr = mair >> (8 * (desc >> 2 & 7)) & 0xFF
         # table bits 63:59 as shifted: APTable = tb >> 2 & 3, UXN/XNTable = tb >> 1 & 1, PXNTable = tb & 1
         perms = _s1_perms(regime, desc, tb >> 2 & 3, tb >> 1 & 1, tb & 1, wxn)
@@ -359,6 +386,8 @@ class Mmu:
         vpn = page >> PAGE & _VPN_MASK                            # VA[55:12]: tags ignored
         for k in self._by_page.pop((regime, vpn), ()):
             self.tlb.pop(k, None)
+        if "VALE" not in name and "VAALE" not in name:            # not last level: table entries too
+            self.walk_cache.clear()
         self.generation += 1
 
     # -- AT -------------------------------------------------------------------------------

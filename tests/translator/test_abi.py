@@ -72,3 +72,29 @@ def test_dispatcher_finds_what_the_engine_installs_in_the_jump_cache():
     r = eng.dispatch(ctypes.addressof(s))
     assert r != abi.EXIT_NOTRANS and s.x[0] == 7 and s.icount == 2
     eng.close()
+
+
+def test_jump_cache_keeps_two_blocks_whose_index_collides():
+    """Two ways (abi.py): blocks at (pc, ctx) pairs with the same jc_index both
+    stay, and the dispatcher finds each in either way; a third evicts one."""
+    from a64jit.translator.jit.engine import _jc_put
+    m = _machine("mov x0, #7; b 1f; 1: add x0, x0, #1; 2: b 2b")
+    eng = JitEngine(m.cpu, config=JitConfig(cache_enabled=False, hot_threshold=0))
+    assert ctypes.addressof(eng.jc) % 64 == 0 and m.cpu.state.jc_ptr == ctypes.addressof(eng.jc)
+    s = m.cpu.state
+    s.ctx = m.cpu.compute_ctx()
+    t = eng.translate(s.pc, s.ctx)
+    eng.flush_jump_cache()                         # (translate entered the module's blocks)
+    W = abi.JC_ENTRY_SIZE // 8
+    other = s.pc + 4 * abi.JC_ENTRIES              # the same index, another PC
+    assert abi.jc_index(other, s.ctx) == abi.jc_index(s.pc, s.ctx)
+    i = _jc_put(eng.jc, other, s.ctx, 1, 0)        # (never entered: a bogus function)
+    assert i == abi.jc_index(s.pc, s.ctx) * W
+    j = _jc_put(eng.jc, t.pc, s.ctx, t.addr, t.idx)
+    assert j == i ^ W and _jc_put(eng.jc, t.pc, s.ctx, t.addr, t.idx) == j      # found again where it is
+    s.pending, s.budget = 0, s.icount + 2
+    r = eng.dispatch(ctypes.addressof(s))          # found in the second way
+    assert r != abi.EXIT_NOTRANS and s.x[0] == 7 and s.icount == 2
+    third = other + 4 * abi.JC_ENTRIES
+    assert _jc_put(eng.jc, third, s.ctx, 1, 0) == i and eng.jc[j] == t.pc      # the first way goes
+    eng.close()

@@ -54,8 +54,8 @@ class CodeCache:
     def get(self, key: str, stats=None):
         p = self._path(key)
         try:
-            with open(p, "rb") as fh:
-                data = fh.read()
+            with open(p, "rb", buffering=0) as fh:     # (unbuffered: one read of the whole file)
+                data = fh.readall()
         except OSError:
             return None
         if (len(data) < 40 or data[:8] != self.MAGIC

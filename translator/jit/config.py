@@ -12,7 +12,7 @@ frozen at import and tests can set variables per run.
 | A64JIT_HOT_THRESHOLD    | hot_threshold    | 4096 (0: no hot tier)          |
 | A64JIT_HOT_SYNC=1       | hot_async        | background compile             |
 | A64JIT_VERIFY_IR=1      | verify_ir        | off (the test suite turns it on) |
-| A64JIT_HOT_REGS         | hot_regs         | 0 (hot tier, registers in SSA across a module's blocks: 1 in modules with a loop, 2 in all; experimental) |
+| A64JIT_HOT_REGS         | hot_regs         | 1 (hot tier, registers in SSA across a module's blocks: 1 in loop modules, 2 in all, 0 in none) |
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class JitConfig:
     hot_threshold: int = HOT_THRESHOLD
     hot_async: bool = True
     verify_ir: bool = False
-    hot_regs: int = 0
+    hot_regs: int = 1
 
     @classmethod
     def from_env(cls, environ=None) -> "JitConfig":
@@ -68,7 +68,7 @@ class JitConfig:
                    hot_threshold=max(_int(env, "A64JIT_HOT_THRESHOLD", HOT_THRESHOLD), 0),
                    hot_async=not _flag(env, "A64JIT_HOT_SYNC"),
                    verify_ir=_flag(env, "A64JIT_VERIFY_IR"),
-                   hot_regs=_int(env, "A64JIT_HOT_REGS", 0))
+                   hot_regs=_int(env, "A64JIT_HOT_REGS", 1))
 
     def replace(self, **changes) -> "JitConfig":
         return dataclasses.replace(self, **changes)

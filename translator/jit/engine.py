@@ -30,7 +30,7 @@ from ...runtime.abi import (EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPT
                             PENDING_HALT, PENDING_INVALIDATED, PENDING_HOT, PENDING_IRQ, PENDING_HOST, request_exit,
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
                             HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, HELPER_KEEPS_CONTEXT, PAGE_BITS, PAGE_MASK,
-                            TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE,
+                            TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE, JC_EMPTY,
                             OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
 from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
@@ -72,6 +72,7 @@ class Stats:
         self.cache_rejected = 0         # corrupt/stale entries found and rebuilt
         self.hot_recompiles = 0         # modules recompiled at the hot tier
         self.hot_failed = 0             # hot-tier compiles that failed (tier 0 kept)
+        self.hot_ssa = 0                # hot-tier batches lifted with registers in SSA (JitEngine._relift)
         self.hot_seconds = 0.0
         self.lift_seconds = 0.0
         self.compile_seconds = 0.0
@@ -93,6 +94,51 @@ class Stats:
 
     def as_dict(self):
         return dict(self.__dict__)
+
+
+def _jc_put(jc, pc, ctx, addr, idx) -> int:
+    """Enter a block in the jump cache (abi.py: two ways, entry jc_index and
+    its neighbour): where (pc, ctx) is already, else an empty way, else the
+    first.  Returns the entry's word index."""
+    i = jc_index(pc, ctx) * _JC_W
+    if not (jc[i] == pc and jc[i + 1] == ctx):
+        j = i ^ _JC_W
+        if jc[j] == pc and jc[j + 1] == ctx or jc[i] != JC_EMPTY and jc[j] == JC_EMPTY:
+            i = j
+    jc[i], jc[i + 1], jc[i + 2], jc[i + 3] = pc, ctx, addr, idx
+    return i
+
+
+#: The hot tier keeps registers in SSA in a module whose tier-0 count was at
+#: least this many loop iterations per entry (and with a loop: _closed_loop).
+LOOPS_PER_ENTRY = 8
+
+
+def _closed_loop(batch) -> bool:
+    """Does a batch hold a loop (blocks that chain round to themselves) and
+    no block on a loop that leaves the batch for code that comes back (a
+    call, or an indirect branch: a return, a switch)?  The hot tier keeps
+    such a batch's registers in SSA across its blocks: they are loaded at
+    each entry and stored at each exit, which pays off in loops run many
+    times per entry and costs where a loop's calls and returns leave and
+    re-enter the module every iteration."""
+    succ = {b.pc: [t for t in b.chains] for b in batch}
+    ends = {b.pc: b.words[-1] for b in batch}
+    looped = False
+    for pc in succ:
+        seen, todo = set(), list(succ[pc])
+        while todo:                              # (at most 64 blocks: a search from each)
+            t = todo.pop()
+            if t in seen or t not in succ:
+                continue
+            seen.add(t)
+            todo += succ[t]
+        if pc in seen:                           # on a loop
+            w = ends[pc]
+            if w & 0xFE1F0000 == 0xD61F0000 or w >> 26 == 0x25:   # BR/BLR/RET (and variants), BL
+                return False
+            looped = True
+    return looped
 
 
 class Translation:
@@ -169,7 +215,10 @@ class JitEngine(Engine):
         self.state = s
         self.sptr = ctypes.addressof(s)
         self.helper_ret_addr = self.sptr + OFF_HELPER_RET
-        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W))()
+        # The jump cache, 64-byte aligned (an entry and its neighbour, the two ways, share a line).
+        self._jc_mem = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W + 8))()
+        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W)).from_address(
+            (ctypes.addressof(self._jc_mem) + 63) & ~63)
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
         self._tlb_saved: dict = {}          # other ELs' TLB context -> (copy of the TLB, its _wslots, its _ngslots)
         self._tlb_spare: list = []          # buffers for them
@@ -694,23 +743,32 @@ class JitEngine(Engine):
         num = self._nmod
         keys = []
         rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed, blocks)
+        # (One pass per block, with the lookups hoisted: a warm Linux boot
+        # registers some 300,000 blocks this way.)
+        translations, jc, slots, addr = self.translations, self.jc, rec.slots, linked.addr
+        translated = ctx & _CTX_TRANSLATED
+        last = None
         for k, (bpc, n) in enumerate(blocks):
             key = (bpc, ctx, limit if k == 0 else MAX_BLOCK_INSNS)
-            old = self.translations.get(key)
+            old = translations.get(key)
             if k == 0 or old is None:
                 # (A block translated already keeps its translation: a recipe's batch
                 # may hold it; this module's copy is reached by its own chains only.)
                 if old is not None:                   # superseded: its module-mates may chain to it
                     self._drop_modules({old.module})
-                t = self.translations[key] = Translation(linked.addr, k, bpc, bpc + 4 * n, n, ctx, num)
+                t = translations[key] = Translation(addr, k, bpc, bpc + 4 * n, n, ctx, num)
                 keys.append(key)
                 if k == 0:
                     result = t
                 if key[2] == MAX_BLOCK_INSNS:
-                    # In the jump cache now: the first run of each of the module's blocks
-                    # then needs no trip back here (a warm Linux boot: 285K such trips).
-                    self._install(t)
+                    # In the jump cache now (as _install): the first run of each of the
+                    # module's blocks then needs no trip back here (a warm Linux boot:
+                    # 285K such trips).
+                    slots.add(_jc_put(jc, bpc, ctx, addr, k))
             vpage = bpc & PAGE_MASK                   # a block never crosses a page
+            if vpage == last:
+                continue                              # (its page is registered)
+            last = vpage
             page = pages[vpage]
             mods = self.code_pages.get(page)
             if mods is None:
@@ -718,7 +776,7 @@ class JitEngine(Engine):
                 self._unmap_page_for_writes(page)
             mods.add(num)
             rec.phys.add(page)
-            if ctx & _CTX_TRANSLATED:
+            if translated:
                 self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
         if ctx & _CTX_TRANSLATED and ctx & 3 == 1 and not self._global_pages(rec.pages):
@@ -804,23 +862,29 @@ class JitEngine(Engine):
         finally:
             self.stats.index_seconds += time.perf_counter() - t0
 
-    def _relift(self, recipe, ctx):
+    def _relift(self, recipe, ctx, entries=0):
         """Lift a recipe's batch again for the hot tier, or None if its bytes
-        changed.  With ``A64JIT_HOT_REGS=1`` (experimental, off by default; 2:
-        every batch, for the tests), a batch with a loop inside it (a chain back to one of its blocks) is
-        lifted with its registers in SSA across its blocks
-        (``lift_block(hot=True)``); code that enters and leaves a module often
-        (calls, returns, indirect branches) pays the registers' loads at every
-        entry and stores at every exit: measured, it gains nothing clear on
-        the guest benchmarks and loses on the bytecode interpreter
-        (docs/performance.md), hence off."""
+        changed.  A batch that loops (``_closed_loop``) and whose tier-0 count
+        was mostly loop iterations (``entries``: how many of the count were
+        module entries) is lifted with its registers, PC and count in SSA
+        across its blocks (``lift_block(hot=True)``): loaded at each entry,
+        stored at each exit and around runtime calls, so that LLVM keeps them
+        in host registers through the loop (A64JIT_HOT_REGS: 1, the default;
+        2: every batch, for the tests; 0: none).  Code that enters and leaves
+        a module often (calls, returns, short loops in small functions) would
+        pay those loads and stores at every entry and exit: measured, that
+        loses on the guest benchmarks' hash table and bytecode interpreter
+        (docs/performance.md), hence the entry count."""
         batch = self._lift_recipe(recipe, ctx, False)
         if batch is None:
             return None
-        pcs = {b.pc for b in batch}
         regs = self.config.hot_regs
-        if regs >= 2 or regs == 1 and any(t <= b.pc and t in pcs for b in batch for t in b.chains):
-            batch = self._lift_recipe(recipe, ctx, True) or batch
+        looping = entries * (1 + LOOPS_PER_ENTRY) <= self.hot_threshold
+        if regs >= 2 or regs == 1 and looping and _closed_loop(batch):
+            ssa = self._lift_recipe(recipe, ctx, True)
+            if ssa is not None:
+                self.stats.hot_ssa += 1
+                batch = ssa
         return batch
 
     def _lift_recipe(self, recipe, ctx, hot):
@@ -858,9 +922,10 @@ class JitEngine(Engine):
         return self._acquire(linked)
 
     # -- the hot tier -------------------------------------------------------------------
-    def tier_up(self, pc: int, ctx: int) -> None:
-        """The block at (pc, ctx) became hot: recompile its whole module (its
-        blocks chain to each other) at the hot tier, on the background
+    def tier_up(self, pc: int, ctx: int, entries: int = 0) -> None:
+        """The block at (pc, ctx) became hot (its module was ``entries`` times
+        of its count entered, the rest loop iterations): recompile its whole
+        module (its blocks chain to each other) at the hot tier, on the background
         thread; tier-0 code keeps running meanwhile, and the new code is
         swapped in (``_finish_hot``) at a return to Python, which the
         finished compile requests through the pending word.
@@ -880,7 +945,7 @@ class JitEngine(Engine):
             if linked is not None:
                 self._swap(t.module, linked, t0)
                 return
-        batch = self._relift(recipe, ctx)
+        batch = self._relift(recipe, ctx, entries)
         self.stats.lift_seconds += time.perf_counter() - t0
         if batch is None:                        # its bytes changed: stays at tier 0
             return
@@ -960,8 +1025,7 @@ class JitEngine(Engine):
         return self._lookup(pc, ctx, limit) or self.translate(pc, ctx, limit)
 
     def _install(self, t: Translation):
-        i = jc_index(t.pc, t.ctx) * _JC_W
-        self.jc[i], self.jc[i + 1], self.jc[i + 2], self.jc[i + 3] = t.pc, t.ctx, t.addr, t.idx
+        i = _jc_put(self.jc, t.pc, t.ctx, t.addr, t.idx)
         rec = self.modules.get(t.module)
         if rec is not None:
             rec.slots.add(i)
@@ -1055,7 +1119,7 @@ class JitEngine(Engine):
                 # would be a new compile at every deadline).
                 t = self._lookup(s.pc, s.ctx, MAX_BLOCK_INSNS)
                 if t is not None and t.ninsns <= s.budget - s.icount and self.hot_threshold:
-                    self.tier_up(s.pc, s.ctx)
+                    self.tier_up(s.pc, s.ctx, s.helper_ret)
                     continue
                 before = s.icount
                 status, exc = self._tail_engine().run(min(s.budget - s.icount, MAX_BLOCK_INSNS))

@@ -296,7 +296,7 @@ class ObjectLoader:
         except (struct.error, ValueError, IndexError) as e:
             self.free(LoadedCode(arena, 0, 0, None))
             raise ValueError(f"malformed code image: {e}") from None
-        ctypes.memmove(cbase, bytes(cbuf), csize)
+        ctypes.memmove(cbase, (ctypes.c_char * csize).from_buffer(cbuf), csize)
         if dsize:
             ctypes.memmove(dbase, bytes(dbuf) if dbuf is not None else bytes(data), dsize)
         self.loaded += 1

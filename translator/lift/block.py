@@ -23,7 +23,7 @@ outside the module into ``ret`` stubs back to the dispatcher).
 """
 from __future__ import annotations
 
-from ...runtime.abi import (unpack_ctx, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION,
+from ...runtime.abi import (unpack_ctx, OFF_HELPER_RET, HELPER_SYMBOL, OFF_ICOUNT, OFF_BUDGET, OFF_PC, EXIT_BUDGET, EXIT_EXCEPTION,
                             PAGE_BITS, OFF_TRACE_PTR, OFF_TRACE_END, TRACE_ENTRY_SIZE, TRACE_BLOCKS, TRACE_INSNS,
                             TRACE_FULL, TRACE_INSN, HELPER_TRACE, pack_info, pack_trace_word, OFF_JC_PTR)
 from ..decode import decode
@@ -85,7 +85,7 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
     if n == 0:
         return None
     e.flush()
-    e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)           # the count at block end (see _lifted)
+    e.set_icount(V(f"%{base + 4}", 64))                  # the count at block end (see _lifted)
     if c.trace == TRACE_INSNS:                            # the state is stored: record the instruction
         e.emit(f"%tri{base} = call ptr @{HELPER_SYMBOL}(ptr %s, i64 {pack_info(HELPER_TRACE, TRACE_INSN)}, i64 {words[0]}, "
                f"i64 {c.el}, i64 0, i64 {_c(pc, 64)})")
@@ -97,21 +97,29 @@ def lift_block(fetch, pc: int, ctx: int, limit: int = MAX_BLOCK_INSNS, base: int
         c, taken, fall = e.cond_exit
         chains += [taken, fall]
         if taken > pc and fall > pc:           # forward both: no hot counting, branch straight there
-            e.st(OFF_PC, e.select(c, taken, fall, 64), 64)
+            e.set_pc(e.select(c, taken, fall, 64))
             e.emit(f"br i1 {c.n}, label %{label(taken)}, label %{label(fall)}")
             return _lifted(e, pc, ctx, n, addr, words, limit, chains, base)
         xt, xf = e.new_label("xt"), e.new_label("xf")
         e.emit(f"br i1 {c.n}, label %{xt}, label %{xf}")
         for lab, target in ((xt, taken), (xf, fall)):
             e.start_label(lab)
-            e.st(OFF_PC, target, 64)
+            e.set_pc(target)
             _chain(e, pc, target)
     else:
-        e.st(OFF_PC, next_pc, 64)
+        if chainable and next_pc.__class__ is V and e.hot:
+            # The hot tier: leaving the module through the jump cache, PC, the
+            # count and the registers are stored in the state first.
+            e.st(OFF_PC, next_pc, 64)
+            e.st(OFF_ICOUNT, V(f"%{base + 4}", 64), 64)
+            e.state_exact()
+            _indirect(e, next_pc, ctx)
+            return _lifted(e, pc, ctx, n, addr, words, limit, chains, base)
+        e.set_pc(next_pc)
         if chainable and isinstance(next_pc, int):
             _chain(e, pc, next_pc)
             chains.append(next_pc)
-        elif chainable and next_pc.__class__ is V and not e.hot:
+        elif chainable and next_pc.__class__ is V:
             _indirect(e, next_pc, ctx)
         else:
             e.emit("br label %out" if e.hot else "ret i64 0")
@@ -140,9 +148,9 @@ def _indirect(e, target: V, ctx: int):
 
 def _lifted(e, pc, ctx, n, addr, words, limit, chains, base) -> LiftedBlock:
     b = base
-    head = (f"{label(pc)}:\n"
-            f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n"
-            f"  %{b + 1} = load i64, ptr %{b}{TBAA_STATE}\n"
+    icount = (f"  %{b} = getelementptr i8, ptr %RIC, i64 0\n  %{b + 1} = load i64, ptr %{b}\n" if e.hot else
+              f"  %{b} = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n  %{b + 1} = load i64, ptr %{b}{TBAA_STATE}\n")
+    head = (f"{label(pc)}:\n{icount}"
             f"  %{b + 2} = getelementptr i8, ptr %s, i64 {OFF_BUDGET}\n"
             f"  %{b + 3} = load volatile i64, ptr %{b + 2}\n"      # zeroed by exit requests
             f"  %{b + 4} = add i64 %{b + 1}, {n}\n"                # count at block end
@@ -227,12 +235,12 @@ def _chain(e, pc: int, target: int):
     backward edge (every loop has one) counts down the module's hot counter
     ``%cnt`` and leaves, once, when it reaches zero: the runtime then tiers
     the module up.  (The module entry counts too: see module_text.)"""
-    if target <= pc:
+    if target <= pc and not e.hot:       # (hot code does not tier up again)
         c = e.op("load i64, ptr %cnt", 64)
         c1 = e.op(f"sub i64 {c.n}, 1", 64)
         e.emit(f"store i64 {c1.n}, ptr %cnt")
         z = e.op(f"icmp eq i64 {c1.n}, 0", 1)
-        e.emit(f"br i1 {z.n}, label %leave, label %{label(target)}")
+        e.emit(f"br i1 {z.n}, label %tierup, label %{label(target)}")
     else:
         e.emit(f"br label %{label(target)}")
 
@@ -256,11 +264,15 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
     if hot_threshold:
         # Tier 0: the hot counter, counted down at module entries and backward
         # edges; the entry that brings it to zero leaves without executing.
-        parts.append(f"@cnt = internal global i64 {hot_threshold}")
+        # The entries are counted too, and given to the runtime when the module
+        # leaves to tier up (in helper_ret: ``JitEngine.tier_up``).
+        parts.append(f"@cnt = internal global [2 x i64] [i64 {hot_threshold}, i64 0]")
         parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:\n"
                      "  %cnt = getelementptr i8, ptr @cnt, i64 0\n"
                      "  %hc = load i64, ptr %cnt\n  %hd = sub i64 %hc, 1\n  store i64 %hd, ptr %cnt\n"
-                     "  %hh = icmp eq i64 %hd, 0\n  br i1 %hh, label %leave, label %go\ngo:")
+                     "  %hent = getelementptr i8, ptr @cnt, i64 8\n"
+                     "  %he = load i64, ptr %hent\n  %hf = add i64 %he, 1\n  store i64 %hf, ptr %hent\n"
+                     "  %hh = icmp eq i64 %hd, 0\n  br i1 %hh, label %tierup, label %go\ngo:")
     else:                # no tier-up: a local counter (optimised away at O2) that never reaches zero
         parts.append(f"define i64 @{MODULE_FN}(ptr noalias %s, i64 %idx) nounwind {{\ntop:\n"
                      "  %cnt = alloca i64\n  store i64 0, ptr %cnt")
@@ -286,21 +298,37 @@ def module_text(blocks, triple: str, layout: str, hot_threshold: int = 0) -> str
     # Exits to blocks outside the module return to the dispatcher (PC is stored).
     for pc in sorted(targets - have):
         parts.append(f"{label(pc)}:\n  " + ("br label %out" if hot else "ret i64 0"))
+    if hot_threshold:
+        parts.append(f"tierup:\n  %tue = load i64, ptr %hent\n  %tup = getelementptr i8, ptr %s, i64 {OFF_HELPER_RET}\n"
+                     f"  store i64 %tue, ptr %tup{TBAA_STATE}\n  ret i64 {EXIT_BUDGET}")
+    else:                # (hot code does not tier up again: never taken)
+        parts.append("tierup:\n  br label %leave")
     if not hot:
         parts.append(f"leave:\n  ret i64 {EXIT_BUDGET}\nexc:\n  ret i64 {EXIT_EXCEPTION}\n}}")
         parts.append(TBAA_METADATA)
         return "\n".join(parts) + "\n"
-    # The hot tier: every exit copies the registers the module writes to the state.
-    parts.append(f"out:\n{SYNC_MARK}\n  ret i64 0\nleave:\n{SYNC_MARK}\n  ret i64 {EXIT_BUDGET}\n"
+    # The hot tier: every exit copies the registers the module writes to the
+    # state, and PC and the count but where an exception set them.
+    pc_ic = (f"  %xpc = load i64, ptr %RPC\n  %xpcp = getelementptr i8, ptr %s, i64 {OFF_PC}\n"
+             f"  store i64 %xpc, ptr %xpcp{TBAA_STATE}\n"
+             f"  %xic = load i64, ptr %RIC\n  %xicp = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n"
+             f"  store i64 %xic, ptr %xicp{TBAA_STATE}\n")
+    parts.append(f"out:\n  br label %sync\nleave:\n  br label %sync\n"
+                 f"sync:\n  %xr = phi i64 [ 0, %out ], [ {EXIT_BUDGET}, %leave ]\n{pc_ic}{SYNC_MARK}\n  ret i64 %xr\n"
                  f"exc:\n{SYNC_MARK}\n  ret i64 {EXIT_EXCEPTION}\n}}")
     parts.append(TBAA_METADATA)
     return _expand_marks("\n".join(parts) + "\n", sorted(written, key=str), slots)
 
 
 def _hot_entry(slots) -> str:
-    """The hot tier's allocas, filled from the state at the module's entry."""
+    """The hot tier's allocas, filled from the state at the module's entry:
+    the registers, PC and the count."""
     return "\n".join([f"  {_slot(key)[1]} = alloca {_slot(key)[0]}" for key in slots]
-                     + _copy_regs("ent", slots, to_state=False))
+                     + _copy_regs("ent", slots, to_state=False)
+                     + [f"  %RPC = alloca i64\n  %epcp = getelementptr i8, ptr %s, i64 {OFF_PC}\n"
+                        f"  %epc = load i64, ptr %epcp{TBAA_STATE}\n  store i64 %epc, ptr %RPC\n"
+                        f"  %RIC = alloca i64\n  %eicp = getelementptr i8, ptr %s, i64 {OFF_ICOUNT}\n"
+                        f"  %eic = load i64, ptr %eicp{TBAA_STATE}\n  store i64 %eic, ptr %RIC"])
 
 
 def _copy_regs(tag: str, keys, to_state: bool) -> list[str]:

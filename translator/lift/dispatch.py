@@ -15,21 +15,31 @@ DISPATCH_FN = "a64_dispatch"
 
 def jc_probe(p: str, pc: str, ctx: str, jc: str) -> str:
     """IR probing the jump cache at ``jc`` (a ptr value) for (``pc``,
-    ``ctx``) (i64 operands): the entry ``%{p}ent`` and the hit ``%{p}m``.
-    The one copy of ``abi.jc_index`` in IR (the dispatcher's and indirect
-    branches' probes)."""
+    ``ctx``) (i64 operands): the entry ``%{p}ent`` and the hit ``%{p}m``,
+    in entry ``abi.jc_index`` or its neighbour (the two ways).  The one copy
+    of ``abi.jc_index`` in IR (the dispatcher's and indirect branches'
+    probes)."""
     return (f"  %{p}h1 = lshr i64 {pc}, 2\n"
             f"  %{p}h2 = shl i64 {ctx}, 7\n"
             f"  %{p}h3 = xor i64 %{p}h1, %{p}h2\n"
             f"  %{p}h = and i64 %{p}h3, {JC_ENTRIES - 1}\n"
-            f"  %{p}eoff = mul i64 %{p}h, {JC_ENTRY_SIZE}\n"
-            f"  %{p}ent = getelementptr i8, ptr {jc}, i64 %{p}eoff\n"
-            f"  %{p}epc = load i64, ptr %{p}ent, align 8\n"
-            f"  %{p}ectxp = getelementptr i8, ptr %{p}ent, i64 8\n"
-            f"  %{p}ectx = load i64, ptr %{p}ectxp, align 8\n"
-            f"  %{p}m1 = icmp eq i64 %{p}epc, {pc}\n"
-            f"  %{p}m2 = icmp eq i64 %{p}ectx, {ctx}\n"
-            f"  %{p}m = and i1 %{p}m1, %{p}m2\n")
+            + _jc_way(p, "a", f"%{p}h", pc, ctx, jc)
+            + f"  %{p}g = xor i64 %{p}h, 1\n"
+            + _jc_way(p, "b", f"%{p}g", pc, ctx, jc)
+            + f"  %{p}ent = select i1 %{p}am, ptr %{p}aent, ptr %{p}bent\n"
+            f"  %{p}m = or i1 %{p}am, %{p}bm\n")
+
+
+def _jc_way(p, w, index, pc, ctx, jc):
+    q = p + w
+    return (f"  %{q}eoff = mul i64 {index}, {JC_ENTRY_SIZE}\n"
+            f"  %{q}ent = getelementptr i8, ptr {jc}, i64 %{q}eoff\n"
+            f"  %{q}epc = load i64, ptr %{q}ent, align 8\n"
+            f"  %{q}ectxp = getelementptr i8, ptr %{q}ent, i64 8\n"
+            f"  %{q}ectx = load i64, ptr %{q}ectxp, align 8\n"
+            f"  %{q}m1 = icmp eq i64 %{q}epc, {pc}\n"
+            f"  %{q}m2 = icmp eq i64 %{q}ectx, {ctx}\n"
+            f"  %{q}m = and i1 %{q}m1, %{q}m2\n")
 
 
 def jc_target(p: str) -> str:

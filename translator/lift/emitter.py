@@ -211,6 +211,23 @@ class LlvmEmitter(Emitter):
         self.st(OFF_PC, self.pc, 64)
         self.st(OFF_ICOUNT, self.icount_here(), 64)
 
+    def set_pc(self, v):
+        """PC at a block's exit.  The hot tier keeps PC and the count in
+        allocas of the module function (copied to the state at the module's
+        exits, ``block.module_text``), so that a loop inside a module stores
+        neither; runtime calls and exceptions store them in the state."""
+        if self.hot:
+            self.emit(f"store i64 {_c(v, 64)}, ptr %RPC")
+        else:
+            self.st(OFF_PC, v, 64)
+
+    def set_icount(self, v):
+        """The instruction count at a block's exit (see ``set_pc``)."""
+        if self.hot:
+            self.emit(f"store i64 {_c(v, 64)}, ptr %RIC")
+        else:
+            self.st(OFF_ICOUNT, v, 64)
+
     def icount_here(self):
         """The instruction count before the current instruction."""
         return self.op(f"add i64 {self.ic0.n}, {self.index}", 64) if self.index else self.ic0
@@ -749,6 +766,7 @@ class LlvmEmitter(Emitter):
             # LDTR/STTR check EL0's permissions at EL1, which the soft TLB (filled
             # with the current EL's) does not hold: always the runtime.
             self.flush()     # (the hot tier: a fault's exit copies the registers to the state)
+            self._slow_count()
             return self._call_helper(pack_info(kind, size, acc, pack_isv(isv), self.index), a, b, c)
         if not span:
             span = size
@@ -764,6 +782,7 @@ class LlvmEmitter(Emitter):
         # Deferred registers go to the state only on the slow path (the runtime
         # may raise the fault there): a TLB hit stores nothing.
         self.spill()
+        self._slow_count()
         m = self.tmp
         self.tmp = m + 3
         self.lines.append(
@@ -776,6 +795,12 @@ class LlvmEmitter(Emitter):
         self.label = f"cont{lab}"
         self.fptr = {}
         return V(f"%{m + 2}", 64)
+
+    def _slow_count(self):
+        """On a memory access's slow path: the runtime reads the count at
+        the block's entry from the state (tier 0 keeps it there)."""
+        if self.hot:
+            self.st(OFF_ICOUNT, self.ic0, 64)
 
     def load(self, addr, size, acc=0, isv=None):
         bits = size * 8
@@ -1053,8 +1078,8 @@ class LlvmEmitter(Emitter):
         self.start_label(slow_l)
         self._runtime_path("msr_daif", (0, 1), back_l)
         self.start_label(back_l)
-        self.st(OFF_PC, (self.pc + 4) & M[64], 64)
-        self.st(OFF_ICOUNT, self.op(f"add i64 {self.ic0.n}, {self.index + 1}", 64), 64)
+        self.set_pc((self.pc + 4) & M[64])
+        self.set_icount(self.op(f"add i64 {self.ic0.n}, {self.index + 1}", 64))
         self.emit("br label %out" if self.hot else "ret i64 0")
         self.start_label(fast_l)
         self.fptr = before
