@@ -122,7 +122,7 @@ def _closed_loop(batch) -> bool:
     each entry and stored at each exit, which pays off in loops run many
     times per entry and costs where a loop's calls and returns leave and
     re-enter the module every iteration."""
-    succ = {b.pc: [t for t in b.chains] for b in batch}
+    succ = {b.pc: b.chains for b in batch}
     ends = {b.pc: b.words[-1] for b in batch}
     looped = False
     for pc in succ:
