@@ -15,7 +15,9 @@ The result of a walk is cached per 4 KiB virtual page in ``Mmu.tlb`` (a
 software TLB, tagged by regime, VMID and ASID — global entries without
 ASID); a fault is never cached.  Anything that changes what a walk would
 return (the translation registers, TLBI, stage-2 changes) flushes it and
-bumps ``generation``, which the JIT watches to refill its own soft TLB.
+bumps ``generation``, which the JIT watches to refill its own soft TLB;
+what changes non-global translations only (TTBR writes, TLBI by ASID)
+bumps ``tables_gen`` instead.
 """
 from __future__ import annotations
 
@@ -116,12 +118,19 @@ class Mmu:
         # Linux uses after changing a page's entry).  A re-walk after such a
         # TLBI reads one descriptor instead of four.
         self.walk_cache: dict = {}
+        # What ``translate`` needs of the translation registers, per EL:
+        # (regime, stage 1 on, stage 2 on, ASID or -1, VMID or -1, permission
+        # EL for _PERM).  Every write of those registers comes through
+        # ``flush`` or ``tables_changed`` (runtime/sysregs.py MMU_REGS), which
+        # empty it.
+        self._regs_of: dict = {}
 
     # -- regime and context ----------------------------------------------------------
     def flush(self) -> None:
         self.tlb.clear()
         self._by_page.clear()
         self.walk_cache.clear()
+        self._regs_of.clear()
         self.generation += 1
 
     def tables_changed(self) -> None:
@@ -134,6 +143,7 @@ class Mmu:
         software PAN (ARMv8.0), around every user access.  The JIT's soft
         TLB is not tagged: ``tables_gen`` tells it to drop its non-global
         entries."""
+        self._regs_of.clear()
         self.tables_gen += 1
 
     def _hcr(self) -> int:
@@ -159,8 +169,10 @@ class Mmu:
 
     def enabled(self, el: int) -> bool:
         """Is any address translation on for accesses at ``el``?"""
-        regime = self.regime_of(el)
-        return self.stage1_enabled(regime) or self.stage2_enabled(regime)
+        c = self._regs_of.get(el)
+        if c is None:
+            c = self._regs_of[el] = self._regs_for(el)
+        return c[1] or c[2]
 
     def asid(self) -> int:
         sr = self.cpu.sysregs
@@ -185,14 +197,16 @@ class Mmu:
         LDTR/STTR at EL1 use 0).  Raises MmuFault.  With translation off the
         result is the flat address and entry None (the caller checks the PA
         size: data and instruction accesses report it differently)."""
-        regime = self.regime_of(el)
-        s1, s2 = self.stage1_enabled(regime), self.stage2_enabled(regime)
+        c = self._regs_of.get(el)
+        if c is None:
+            c = self._regs_of[el] = self._regs_for(el)
+        regime, s1, s2, asid, vmid = c
         if not s1 and not s2:
             return va, None
-        pel = el if perm_el is None else perm_el
-        bit = _PERM[(min(pel, 1) if regime == EL10 else 1, access)]
-        asid = self.asid() if s1 and regime == EL10 else -1
-        vmid = self.vmid() if s2 else -1
+        if perm_el is None or perm_el == el:
+            bit = _PERM[(min(el, 1) if regime == EL10 else 1, access)]
+        else:
+            bit = _PERM[(min(perm_el, 1) if regime == EL10 else 1, access)]
         page = va >> PAGE
         tlb = self.tlb
         e = tlb.get((regime, vmid, -1, page))
@@ -208,6 +222,17 @@ class Mmu:
             self._by_page.setdefault((regime, page & _VPN_MASK), []).append(key)
         _check_permission(e, va, bit, access)
         return e.pa_page << PAGE | va & 0xFFF, e
+
+    def _regs_for(self, el: int) -> tuple:
+        regime = self.regime_of(el)
+        s1, s2 = self.stage1_enabled(regime), self.stage2_enabled(regime)
+        return (regime, s1, s2, self.asid() if s1 and regime == EL10 else -1, self.vmid() if s2 else -1)
+
+    def allows(self, e: TlbEntry, access: int, el: int) -> bool:
+        """Whether the translation ``e`` (made at ``el``) permits ``access``
+        at ``el``, in both stages (what ``translate`` checks, without a fault)."""
+        bit = _PERM[(min(el, 1) if self.regime_of(el) == EL10 else 1, access)]
+        return bool(e.perms & bit and e.s2perms & _S2BIT[access])
 
     def _walk(self, va: int, regime: int, s1: bool, s2: bool, bit: int) -> TlbEntry:
         """Walk stage 1, then stage 2 for the output address, and build the
@@ -378,10 +403,14 @@ class Mmu:
     def tlbi(self, name: str, value: int) -> None:
         """TLBI: the software TLB is a cache, so dropping more than the
         operation names is always correct; by-VA operations drop that page
-        in every ASID of the regime, the others everything."""
+        in every ASID of the regime, by-ASID ones that ASID's entries, the
+        others everything."""
         regime, page = tlbi_target(name, value)
         if page is None:
-            self.flush()
+            if name in ASID_OPS:
+                self._tlbi_asid(value)
+            else:
+                self.flush()
             return
         vpn = page >> PAGE & _VPN_MASK                            # VA[55:12]: tags ignored
         for k in self._by_page.pop((regime, vpn), ()):
@@ -389,6 +418,21 @@ class Mmu:
         if "VALE" not in name and "VAALE" not in name:            # not last level: table entries too
             self.walk_cache.clear()
         self.generation += 1
+
+    def _tlbi_asid(self, value: int) -> None:
+        """TLBI ASIDE1(IS): the entries of the ASID in Xt[63:48] go (the
+        stage 1 of EL1&0, in every VMID: more than named, so correct); global
+        entries, the kernel's, stay, as on hardware.  The walk cache is not
+        tagged: it is emptied.  Only non-global translations changed:
+        ``tables_gen`` tells the JIT (as a context switch does), not
+        ``generation`` (which would refill its soft TLB's global entries and
+        recheck every translated block)."""
+        asid = value >> 48 & (0xFFFF if self.cpu.sysregs.get("TCR_EL1") >> 36 & 1 else 0xFF)
+        tlb = self.tlb
+        for k in [k for k in tlb if k[2] == asid and k[0] == EL10]:
+            del tlb[k]
+        self.walk_cache.clear()
+        self.tables_gen += 1                    # (no register changed: _regs_of stays)
 
     # -- AT -------------------------------------------------------------------------------
     def at(self, name: str, va: int) -> int:
@@ -413,6 +457,10 @@ class Mmu:
         # success: SH = inner shareable (8:7); NS (9) is UNKNOWN for a Non-secure
         # translation and reads 1, as on QEMU
         return (e.attr << 56) | (e.pa_page << PAGE & 0xFFFFFFFFF000) | PAR_RES1 | PAR_NS | (3 << 7)
+
+
+#: TLBI operations by ASID (all of its pages): only non-global translations change
+ASID_OPS = frozenset({"TLBI_ASIDE1", "TLBI_ASIDE1IS"})
 
 
 def tlbi_target(name: str, value: int) -> tuple[int, int | None]:

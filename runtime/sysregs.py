@@ -190,6 +190,7 @@ class SysRegs:
     def reset(self) -> None:
         for d in D.REGISTERS:
             self.regs[SLOT[d.name]] = d.reset
+        self.cpu.mmu.flush()                       # (what it cached of the registers)
 
     # -- guest access -----------------------------------------------------------
     def _check(self, d, key, rt, is_read):

@@ -149,6 +149,55 @@ def test_mapping_changed_by_the_guest_then_tlbi():
     assert r["x"][2] == 1 and r["x"][3] == 2 and r["exc"][0][0] == 0x3C
 
 
+def _remap_then_tlbi():
+    """Code (EL1, at FN_VA) and data (at DATA_VA + 0x2000) on non-global
+    pages, remapped by the guest to other pages, made visible by TLBI
+    ASIDE1 (the ASID of TTBR0_EL1: 0): the call returns 2 (FN_B) and the
+    load reads 2 the second time; global translations stay valid (kept)."""
+    from tests.runtime.pagetables import NG
+
+    def setup(cpu, t):
+        cpu.mem.write_bytes(FN_A, asm("movz x0, #1; ret"))
+        cpu.mem.write_bytes(FN_B, asm("movz x0, #2; ret"))
+        code_leaf = t.map(FN_VA, FN_A, AF | AP_RO | NG)
+        cpu.mem.write(DATA_PA + 0x2000, 8, 1)
+        cpu.mem.write(DATA_PA + 0x3000, 8, 2)
+        data_leaf = t.map(DATA_VA + 0x2000, DATA_PA + 0x2000, AF | NG)
+        cpu.state.x[10] = TABLES_VA + (code_leaf - t.root)
+        cpu.state.x[11] = cpu.mem.read(code_leaf, 8) - FN_A + FN_B        # the same descriptor, to FN_B
+        cpu.state.x[12] = TABLES_VA + (data_leaf - t.root)
+        cpu.state.x[13] = cpu.mem.read(data_leaf, 8) + 0x1000
+    return setup
+
+
+def test_tlbi_by_asid_makes_non_global_remaps_visible():
+    r, stats = both(f"""
+        mov x20, #0
+        mov x21, #0
+        mov x1, #{FN_VA:#x}
+        mov x2, #{DATA_VA:#x}
+        add x2, x2, #0x2000
+    1:  blr x1                          // 1 (FN_A) three times, then 2 (FN_B) three times
+        add x20, x20, x0
+        ldr x3, [x2]
+        add x20, x20, x3, lsl #8
+        add x21, x21, #1
+        cmp x21, #3
+        b.ne 2f
+        str x11, [x10]                  // remap the code page
+        str x13, [x12]                  // and the data page
+        dsb ish
+        tlbi aside1, xzr
+        dsb ish
+        isb
+    2:  cmp x21, #6
+        b.ne 1b
+        brk #0
+    """, setup=_remap_then_tlbi())
+    assert r["x"][20] == 3 * (1 + 256) + 3 * (2 + 512) and r["exc"][0][0] == 0x3C
+    assert stats.modules_dropped >= 1                 # the old FN_A code, checked again: gone
+
+
 @pytest.mark.parametrize("src", [
     "mov x1, #0x200000; ldtr x0, [x1]",                         # EL1 data, EL0 has no access
     "mov x1, #0x200000; ldr x0, [x1, #3]; ldxr x0, [x1]",       # fine; then exclusive: fine

@@ -137,6 +137,13 @@ def test_global_and_asid_tagged_entries_and_tlbi():
     assert mmu.translate(0x2000, M.READ, 1)[0] == RAM + 0x3000
     keys = set(mmu.tlb)
     assert any(k[2] == 0 for k in keys) and any(k[2] == -1 for k in keys)   # nG under ASID 0, global
+    gen, tables = mmu.generation, mmu.tables_gen
+    mmu.tlb[(M.EL10, -1, 5, 0x7)] = mmu.tlb[next(k for k in keys if k[2] == 0)]    # (another ASID's)
+    mmu.tlbi("TLBI_ASIDE1IS", 0)                          # by ASID 0: its entries only
+    assert set(mmu.tlb) == {k for k in keys if k[2] == -1} | {(M.EL10, -1, 5, 0x7)}
+    assert mmu.generation == gen and mmu.tables_gen == tables + 1
+    mmu.tlbi("TLBI_ASIDE1", 5 << 48)
+    assert all(k[2] == -1 for k in mmu.tlb)
     mmu.tlbi("TLBI_VMALLE1IS", 0)
     assert not mmu.tlb
 

@@ -36,7 +36,7 @@ from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
 from ...runtime.sysreg_defs import DC_ZVA_KEY as _DC_ZVA_KEY
 from ...runtime.memory import RamRegion
-from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, tlbi_target
+from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, ASID_OPS, tlbi_target
 from ..fpops import FP_FNS
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
@@ -255,6 +255,9 @@ class JitEngine(Engine):
         # shared by every address space), so they are dropped when it changes.
         self._asid_bound: set[int] = set()
         self._bound_asid = None
+        # Modules of code from non-global pages (EL0 code; EL1 code of _asid_bound):
+        # TLBI by ASID checks them again before they next run, and only them.
+        self._ng_modules: set[int] = set()
         self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
         cpu.mem.write_observers.append(self._on_write)
         cpu.tlbi_observers.append(self._on_tlbi)
@@ -353,7 +356,7 @@ class JitEngine(Engine):
         page = va & PAGE_MASK
         if cpu.watch_pages and page in cpu.watch_pages:
             return                               # a debugger watches it: every access comes here
-        is_global = True
+        is_global, e = True, None
         if self._tlb_key is None:
             pa_page = page
         else:
@@ -384,13 +387,7 @@ class JitEngine(Engine):
             tlb[i + _TLB_READ] = page
             # A page that may be written is mapped for writes too: the first
             # store to it then needs no trip of its own through here.
-            if self._tlb_key is not None:
-                try:
-                    write = cpu.mmu.translate(va, WRITE, cpu.state.el)[0] & PAGE_MASK == pa_page
-                except MmuFault:
-                    pass
-            else:
-                write = True
+            write = e is None or cpu.mmu.allows(e, WRITE, cpu.state.el)
         if write and pa_page not in self.code_pages:
             tlb[i + _TLB_WRITE] = page
             self._wslots.setdefault(pa_page, []).append(i)
@@ -460,6 +457,7 @@ class JitEngine(Engine):
                 continue
             dropped = True
             self._asid_bound.discard(m)
+            self._ng_modules.discard(m)
             for k in rec.keys:
                 t = self.translations.get(k)
                 if t is not None and t.module == m:
@@ -504,6 +502,13 @@ class JitEngine(Engine):
         changed are dropped: by VA, those on that virtual page; otherwise all
         that were made with translation on."""
         _, page = tlbi_target(op, value)
+        if op in ASID_OPS:
+            # By ASID: the MMU kept global entries (tables_gen, not its generation):
+            # the soft TLB drops its non-global entries (as at a context switch),
+            # and only modules of code from non-global pages are checked again.
+            self._check_tlb_context()
+            self._recheck_non_global()
+            return
         el, gen = self.state.el, self.cpu.mmu.generation
         if page is not None and self._tlb_key == ((el, gen - 1) if self.cpu.mmu.enabled(el) else None):
             # By VA, and nothing else changed since the soft TLB was last valid:
@@ -530,6 +535,22 @@ class JitEngine(Engine):
             self.map_gen += 1                        # checked again before they run (_lookup)
             self.flush_jump_cache()
             request_exit(self.state, PENDING_INVALIDATED)
+
+    def _recheck_non_global(self):
+        """The modules of code from non-global pages leave the jump cache and
+        are checked again (``_lookup``) before they next run."""
+        if not self._ng_modules:
+            return
+        jc = self.jc
+        for num in self._ng_modules:
+            rec = self.modules[num]
+            rec.map_gen = -1                         # (never a mapping generation)
+            addr = rec.linked.addr
+            for i in rec.slots:
+                if jc[i + 2] == addr:
+                    jc[i] = abi.JC_EMPTY
+            rec.slots.clear()
+        request_exit(self.state, PENDING_INVALIDATED)   # (a chain running now may be in one)
 
     # -- the runtime entry (native code -> Python) --------------------------------
     def profile_helpers(self) -> None:
@@ -779,11 +800,14 @@ class JitEngine(Engine):
             if translated:
                 self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
-        if ctx & _CTX_TRANSLATED and ctx & 3 == 1 and not self._global_pages(rec.pages):
+        if translated and ctx & 3 == 0:
+            self._ng_modules.add(num)                 # (user code: non-global, its ASID in ctx)
+        elif translated and ctx & 3 == 1 and not self._global_pages(rec.pages):
             asid = self.cpu.mmu.asid()
             self._drop_asid_bound(asid)
             self._asid_bound.add(num)
             self._bound_asid = asid
+            self._ng_modules.add(num)
         return result
 
     def _drop_asid_bound(self, asid: int) -> None:
