@@ -118,11 +118,11 @@ class Mmu:
         # Linux uses after changing a page's entry).  A re-walk after such a
         # TLBI reads one descriptor instead of four.
         self.walk_cache: dict = {}
-        # What ``translate`` needs of the translation registers, per EL:
-        # (regime, stage 1 on, stage 2 on, ASID or -1, VMID or -1, permission
-        # EL for _PERM).  Every write of those registers comes through
-        # ``flush`` or ``tables_changed`` (runtime/sysregs.py MMU_REGS), which
-        # empty it.
+        # What ``translate`` needs of the translation registers, per EL
+        # (regime, stage 1 on, stage 2 on, ASID or -1, VMID or -1), and what a
+        # stage-1 walk needs, per (regime, VA range) (``_s1_params``).  Every
+        # write of those registers comes through ``flush`` or ``tables_changed``
+        # (runtime/sysregs.py MMU_REGS), which empty it.
         self._regs_of: dict = {}
 
     # -- regime and context ----------------------------------------------------------
@@ -319,40 +319,14 @@ class Mmu:
     def _stage1(self, va: int, regime: int):
         """VA -> (IPA, stage-1 permissions, MAIR attribute, global, leaf
         level) (AArch64.TranslationTableWalk, stage 1)."""
-        sr = self.cpu.sysregs
-        s2 = self.stage2_enabled(regime)
-        if regime == EL2:
-            tcr = sr.get("TCR_EL2")
-            inputsize = 64 - _clamp_tsz(tcr & 0x3F)
-            top = 55 if tcr >> 20 & 1 else 63                           # TBI
-            if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1):
-                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
-            grain = _granule_s1(tcr, False)
-            ps = tcr >> 16 & 7
-            ttbr = sr.get("TTBR0_EL2")
-            mair = sr.get("MAIR_EL2")
-            wxn = sr.get("SCTLR_EL2") >> 19 & 1
-        else:
-            tcr = sr.get("TCR_EL1")
-            upper = bool(va >> 55 & 1)
-            inputsize = 64 - _clamp_tsz(tcr >> 16 & 0x3F if upper else tcr & 0x3F)
-            top = 55 if tcr >> (38 if upper else 37) & 1 else 63        # TBI1 / TBI0
-            want = ((1 << (top + 1 - inputsize)) - 1) if upper else 0
-            if va >> inputsize & ((1 << (top + 1 - inputsize)) - 1) != want:
-                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
-            if tcr >> (23 if upper else 7) & 1:                 # EPD1 / EPD0: no walks
-                raise MmuFault(FSC_TRANSLATION, 0, 1, va)
-            grain = _granule_s1(tcr, upper)
-            ps = tcr >> 32 & 7
-            ttbr = sr.get("TTBR1_EL1" if upper else "TTBR0_EL1")
-            mair = sr.get("MAIR_EL1")
-            wxn = sr.get("SCTLR_EL1") >> 19 & 1
-        outbits = min(_PS_BITS.get(ps, 48), PA_BITS)
-        stride = grain - 3
-        start = 4 - -(-(inputsize - grain) // stride)               # 4 - ceil((inputsize - grain) / stride)
-        first_bits = inputsize - (grain + (3 - start) * stride)     # index bits at the start level
-        # table base: TTBR.BADDR, aligned to the start table's size
-        base = ttbr & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
+        upper = regime == EL10 and va >> 55 & 1
+        key = (regime, upper)                           # (the walk's parameters, cached as _regs_of)
+        p = self._regs_of.get(key)
+        if p is None:
+            p = self._regs_of[key] = self._s1_params(regime, upper)
+        inputsize, range_mask, want, no_walk, grain, outbits, start, first_bits, base, mair, wxn, s2 = p
+        if va >> inputsize & range_mask != want or no_walk:
+            raise MmuFault(FSC_TRANSLATION, 0, 1, va)
         if base >> outbits:
             raise MmuFault(FSC_ADDR_SIZE, start, 1, va)
         ipa, desc, level, tb = self._descend(va, base, grain, start, first_bits, outbits, 1,
@@ -365,6 +339,44 @@ class Mmu:
             perms &= ~(X0 | X1)
         is_global = regime == EL2 or not desc >> 11 & 1
         return ipa, perms, attr, is_global, level
+
+    def _s1_params(self, regime: int, upper: int) -> tuple:
+        """What a stage-1 walk of ``regime`` (for EL1&0: of the upper or the
+        lower VA range) takes from the registers: (input size, the mask and
+        value of the VA bits above it that must match, whether walks are
+        disabled (EPD), granule, output bits, start level, its index bits,
+        the table base, MAIR, WXN, stage 2 on)."""
+        sr = self.cpu.sysregs
+        s2 = self.stage2_enabled(regime)
+        if regime == EL2:
+            tcr = sr.get("TCR_EL2")
+            inputsize = 64 - _clamp_tsz(tcr & 0x3F)
+            top = 55 if tcr >> 20 & 1 else 63                           # TBI
+            want, no_walk = 0, False
+            grain = _granule_s1(tcr, False)
+            ps = tcr >> 16 & 7
+            ttbr = sr.get("TTBR0_EL2")
+            mair = sr.get("MAIR_EL2")
+            wxn = sr.get("SCTLR_EL2") >> 19 & 1
+        else:
+            tcr = sr.get("TCR_EL1")
+            inputsize = 64 - _clamp_tsz(tcr >> 16 & 0x3F if upper else tcr & 0x3F)
+            top = 55 if tcr >> (38 if upper else 37) & 1 else 63        # TBI1 / TBI0
+            want = ((1 << (top + 1 - inputsize)) - 1) if upper else 0
+            no_walk = bool(tcr >> (23 if upper else 7) & 1)             # EPD1 / EPD0: no walks
+            grain = _granule_s1(tcr, upper)
+            ps = tcr >> 32 & 7
+            ttbr = sr.get("TTBR1_EL1" if upper else "TTBR0_EL1")
+            mair = sr.get("MAIR_EL1")
+            wxn = sr.get("SCTLR_EL1") >> 19 & 1
+        outbits = min(_PS_BITS.get(ps, 48), PA_BITS)
+        stride = grain - 3
+        start = 4 - -(-(inputsize - grain) // stride)               # 4 - ceil((inputsize - grain) / stride)
+        first_bits = inputsize - (grain + (3 - start) * stride)     # index bits at the start level
+        # table base: TTBR.BADDR, aligned to the start table's size
+        base = ttbr & ((1 << 48) - 1) & ~((1 << max(first_bits + 3, 6)) - 1)
+        return (inputsize, (1 << (top + 1 - inputsize)) - 1, want, no_walk, grain, outbits, start, first_bits,
+                base, mair, wxn, s2)
 
     def _stage2(self, ipa: int, va: int, s1ptw: bool):
         """IPA -> (PA, S2 permissions r=1 w=2 x=4, device, leaf level) for the

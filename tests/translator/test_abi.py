@@ -74,6 +74,32 @@ def test_dispatcher_finds_what_the_engine_installs_in_the_jump_cache():
     eng.close()
 
 
+def test_native_jump_cache_fill_places_entries_as_jc_put_does():
+    """The one-call-per-module filler (dispatch.jc_fill_ir) against the Python
+    rule (_jc_put), on PCs that collide in threes and repeat: the same words
+    in the whole cache, the same entry indices."""
+    import random
+    from a64jit.translator.jit.engine import _jc_put
+    m = _machine("b .")
+    eng = JitEngine(m.cpu, config=JitConfig(cache_enabled=False, hot_threshold=0))
+    rng = random.Random(5)
+    base = 0x4000_0000
+    ref = (ctypes.c_uint64 * len(eng.jc))()
+    ctypes.memset(ref, 0xFF, ctypes.sizeof(ref))
+    for round_ in range(20):
+        n = rng.randrange(1, 40)
+        pcs = [base + 4 * rng.randrange(64) + 4 * abi.JC_ENTRIES * rng.randrange(3) for _ in range(n)]
+        idxs = [rng.randrange(100) for _ in range(n)]
+        ctx, fn = rng.randrange(4), 0x1000 + round_
+        want = [_jc_put(ref, pc, ctx, fn, k) for pc, k in zip(pcs, idxs)]
+        words = ctypes.c_uint64 * n
+        a, b, out = words(*pcs), words(*idxs), words()
+        eng._jc_fill(eng._jc_addr, ctypes.addressof(a), ctypes.addressof(b), n, ctx, fn, ctypes.addressof(out))
+        assert list(out) == want
+        assert bytes(ref) == bytes(eng.jc)
+    eng.close()
+
+
 def test_jump_cache_keeps_two_blocks_whose_index_collides():
     """Two ways (abi.py): blocks at (pc, ctx) pairs with the same jc_index both
     stay, and the dispatcher finds each in either way; a third evicts one."""

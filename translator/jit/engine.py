@@ -40,11 +40,11 @@ from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, ASID_OPS, tlbi_target
 from ..fpops import FP_FNS
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
-from ..lift.dispatch import dispatcher_ir, DISPATCH_FN
+from ..lift.dispatch import dispatcher_ir, jc_fill_ir, DISPATCH_FN, JC_FILL_FN
 from . import entry
 from .cache import open_cache
 from .config import JitConfig, HOT_OPT
-from .index import TranslationIndex, Recipe, code_hash, words_bytes, namespace as index_namespace
+from .index import TranslationIndex, Recipe, code_hash, code_hasher, words_bytes, namespace as index_namespace
 from .llvm import llvm_jit
 
 BATCH_BLOCKS = 64
@@ -61,6 +61,9 @@ assert abi.JC_EMPTY == TLB_EMPTY == M64     # flushing is a memset of 0xFF bytes
 
 DISPATCH_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
 BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64)    # module fn(s, block index)
+# jc_fill(jc, pcs, block indices, n, ctx, module fn, out: word indices) (translator/lift/dispatch.py)
+JC_FILL_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64,
+                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
 
 
 class Stats:
@@ -208,8 +211,10 @@ class JitEngine(Engine):
         self.index = (TranslationIndex(self.cache.dir + "/index",
                                        index_namespace(L.identity, L.layout, cfg.opt, cfg.tier_up, cfg.hot_regs))
                       if self.cache is not None else None)
-        dispatch_addr = L.dispatcher(f'target triple = "{L.triple}"\n' + dispatcher_ir(), DISPATCH_FN,
-                                     self.cache, self.stats)
+        dispatch_addr = L.resident(f'target triple = "{L.triple}"\n' + dispatcher_ir(), DISPATCH_FN,
+                                   self.cache, self.stats)
+        self._jc_fill = JC_FILL_CFUNC(L.resident(f'target triple = "{L.triple}"\n' + jc_fill_ir(), JC_FILL_FN,
+                                                 self.cache, self.stats))
         self.stats.compile_seconds += time.perf_counter() - t0
         s = cpu.state
         self.state = s
@@ -217,8 +222,8 @@ class JitEngine(Engine):
         self.helper_ret_addr = self.sptr + OFF_HELPER_RET
         # The jump cache, 64-byte aligned (an entry and its neighbour, the two ways, share a line).
         self._jc_mem = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W + 8))()
-        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W)).from_address(
-            (ctypes.addressof(self._jc_mem) + 63) & ~63)
+        self._jc_addr = (ctypes.addressof(self._jc_mem) + 63) & ~63
+        self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W)).from_address(self._jc_addr)
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
         self._tlb_saved: dict = {}          # other ELs' TLB context -> (copy of the TLB, its _wslots, its _ngslots)
         self._tlb_spare: list = []          # buffers for them
@@ -698,6 +703,17 @@ class JitEngine(Engine):
         off = pa - r.base
         return r.buf[off:off + size]
 
+    def _page_view(self, pa_page: int):
+        """The RAM page at ``pa_page`` as a memoryview (no copy), or None."""
+        try:
+            r = self.cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
+        except Exception:
+            return None
+        if type(r) is not RamRegion:
+            return None
+        off = pa_page - r.base
+        return memoryview(r.buf)[off:off + (1 << PAGE_BITS)]
+
     def _indexable(self) -> bool:
         """Recipes are used and recorded only for runs whose lifting depends
         on nothing but the bytes and the context (no breakpoints, no code range)."""
@@ -766,9 +782,10 @@ class JitEngine(Engine):
         rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed, blocks)
         # (One pass per block, with the lookups hoisted: a warm Linux boot
         # registers some 300,000 blocks this way.)
-        translations, jc, slots, addr = self.translations, self.jc, rec.slots, linked.addr
+        translations, slots, addr = self.translations, rec.slots, linked.addr
         translated = ctx & _CTX_TRANSLATED
         last = None
+        fill_pcs, fill_idx = [], []
         for k, (bpc, n) in enumerate(blocks):
             key = (bpc, ctx, limit if k == 0 else MAX_BLOCK_INSNS)
             old = translations.get(key)
@@ -782,10 +799,8 @@ class JitEngine(Engine):
                 if k == 0:
                     result = t
                 if key[2] == MAX_BLOCK_INSNS:
-                    # In the jump cache now (as _install): the first run of each of the
-                    # module's blocks then needs no trip back here (a warm Linux boot:
-                    # 285K such trips).
-                    slots.add(_jc_put(jc, bpc, ctx, addr, k))
+                    fill_pcs.append(bpc)
+                    fill_idx.append(k)
             vpage = bpc & PAGE_MASK                   # a block never crosses a page
             if vpage == last:
                 continue                              # (its page is registered)
@@ -800,6 +815,16 @@ class JitEngine(Engine):
             if translated:
                 self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
+        n = len(fill_pcs)
+        if n:
+            # In the jump cache now (as _install, in native code: _jc_put's rule): the first
+            # run of each of the module's blocks then needs no trip back here (a warm Linux
+            # boot: 285K such trips).
+            words = ctypes.c_uint64 * n
+            pcs, idxs, out = words(*fill_pcs), words(*fill_idx), words()     # (alive through the call)
+            self._jc_fill(self._jc_addr, ctypes.addressof(pcs), ctypes.addressof(idxs), n, ctx, addr,
+                          ctypes.addressof(out))
+            slots.update(out)
         if translated and ctx & 3 == 0:
             self._ng_modules.add(num)                 # (user code: non-global, its ASID in ctx)
         elif translated and ctx & 3 == 1 and not self._global_pages(rec.pages):
@@ -831,23 +856,27 @@ class JitEngine(Engine):
 
     def _recipe_pages(self, blocks, chash):
         """The virtual -> physical pages of a recipe's blocks if their bytes,
-        fetched as lifting fetches them, still hash to ``chash``; else None."""
+        fetched as lifting fetches them, still hash to ``chash``; else None.
+        (A block never crosses a page: one translation and one region lookup
+        per page, the bytes hashed where they are.)"""
         cpu = self.cpu
         pages = {}
-        chunks = []
+        views = {}
+        h = code_hasher()
         for bpc, n in blocks:
             vpage = bpc & PAGE_MASK
-            pa_page = pages.get(vpage)
-            if pa_page is None:
+            view = views.get(vpage)
+            if view is None:
                 try:
                     pa_page = pages[vpage] = cpu.fetch_pa(bpc) & PAGE_MASK
                 except GuestException:
                     return None
-            code = self._code_at(pa_page | bpc & ~PAGE_MASK, 4 * n)
-            if code is None:
-                return None
-            chunks.append(code)
-        return pages if code_hash(chunks) == chash else None
+                view = views[vpage] = self._page_view(pa_page)
+                if view is None:
+                    return None
+            off = bpc & ~PAGE_MASK
+            h.update(view[off:off + 4 * n])
+        return pages if h.digest() == chash else None
 
     def _linked_from_cache(self, key):
         """The linked module for an object key, from this process or the disk cache, or None."""

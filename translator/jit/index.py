@@ -47,9 +47,15 @@ MAX_BYTES = 64 << 20                   # compacted beyond this
 MAX_FILES = 4                          # namespaces kept in the directory
 
 
+def code_hasher():
+    """A hash object for a recipe's instruction bytes: ``update`` it with the
+    blocks' bytes in order; ``digest()`` is the recipe's hash."""
+    return hashlib.blake2b(digest_size=16)
+
+
 def code_hash(chunks) -> bytes:
     """The hash of a recipe's instruction bytes (the blocks' bytes, in order)."""
-    h = hashlib.blake2b(digest_size=16)
+    h = code_hasher()
     for c in chunks:
         h.update(c)
     return h.digest()

@@ -67,7 +67,7 @@ class LlvmJit:
         self._nlib = 0
         self._linked: dict[str, LinkedModule] = {}                  # key -> module, held or kept
         self._unused: collections.OrderedDict = collections.OrderedDict()   # key -> module nobody holds (LRU)
-        self._dispatcher = None
+        self._resident: dict = {}        # name -> linked module of a function never freed (dispatcher...)
         # Our own loader places the lifter's objects (loader.py); LLJIT links
         # what it does not know.  A64JIT_LOADER=0 links everything through LLJIT.
         self.loader = loader.ObjectLoader(HELPER_ADDR)
@@ -222,16 +222,17 @@ class LlvmJit:
         with self._lock:
             return len(self._linked)
 
-    def dispatcher(self, text: str, name: str, cache, stats) -> int:
-        """The address of the native dispatcher (linked once per process,
+    def resident(self, text: str, name: str, cache, stats) -> int:
+        """The address of the function ``name`` of the module ``text`` (the
+        native dispatcher, the jump-cache filler: linked once per process,
         never freed)."""
         with self._lock:
-            if self._dispatcher is None:
+            m = self._resident.get(name)
+            if m is None:
                 key = self.key(text, 0)
                 obj = self.object_code(text, 0, cache, stats, key=key)
-                m = self.link(key, obj, name)
-                self._dispatcher = self.acquire(m)
-            return self._dispatcher.addr
+                m = self._resident[name] = self.acquire(self.link(key, obj, name))
+            return m.addr
 
 
 _JIT: LlvmJit | None = None

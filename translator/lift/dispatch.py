@@ -8,9 +8,10 @@ address is in the state), call the block, repeat.  It returns to Python only wit
 from __future__ import annotations
 
 from ...runtime.abi import (OFF_PENDING, OFF_ICOUNT, OFF_BUDGET, OFF_PC, OFF_CTX, OFF_JC_PTR,
-                            EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, JC_ENTRIES, JC_ENTRY_SIZE)
+                            EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, JC_ENTRIES, JC_ENTRY_SIZE, JC_EMPTY)
 
 DISPATCH_FN = "a64_dispatch"
+JC_FILL_FN = "a64_jc_fill"
 
 
 def jc_probe(p: str, pc: str, ctx: str, jc: str) -> str:
@@ -88,5 +89,57 @@ out_budget:
   ret i64 {EXIT_BUDGET}
 out_notrans:
   ret i64 {EXIT_NOTRANS}
+}}
+"""
+
+
+def jc_fill_ir() -> str:
+    """``void @{JC_FILL_FN}(ptr %jc, ptr %pcs, ptr %idxs, i64 %n, i64 %ctx,
+    i64 %fn, ptr %out)``: enter ``n`` blocks (``pcs[k]``, ``ctx``) -> (``fn``,
+    ``idxs[k]``) in the jump cache, in order, each where its key is already,
+    else in an empty way, else in the first (translator/jit/engine.py
+    ``_jc_put``, which it must match); ``out[k]``: the word index of the
+    entry used.  A warm Linux boot enters some 300,000 blocks of the modules
+    its translation index links: one call per module instead of a Python
+    loop over the ctypes words."""
+    return f"""
+define void @{JC_FILL_FN}(ptr noalias %jc, ptr noalias %pcs, ptr noalias %idxs, i64 %n, i64 %ctx, i64 %fn,
+                             ptr noalias %out) {{
+entry:
+  %none = icmp eq i64 %n, 0
+  br i1 %none, label %done, label %loop
+loop:
+  %k = phi i64 [ 0, %entry ], [ %k1, %put ]
+  %pcp = getelementptr i64, ptr %pcs, i64 %k
+  %pc = load i64, ptr %pcp, align 8
+{jc_probe("", "%pc", "%ctx", "%jc")}  %aempty = icmp eq i64 %aepc, {JC_EMPTY}
+  %bempty = icmp eq i64 %bepc, {JC_EMPTY}
+  %anotempty = xor i1 %aempty, true
+  %spill = and i1 %anotempty, %bempty
+  %nota = xor i1 %am, true
+  %useb0 = or i1 %bm, %spill
+  %useb = and i1 %nota, %useb0
+  %slot = select i1 %useb, i64 %g, i64 %h
+  %eoff = mul i64 %slot, {JC_ENTRY_SIZE}
+  %e = getelementptr i8, ptr %jc, i64 %eoff
+  br label %put
+put:
+  store i64 %pc, ptr %e, align 8
+  %e1 = getelementptr i8, ptr %e, i64 8
+  store i64 %ctx, ptr %e1, align 8
+  %e2 = getelementptr i8, ptr %e, i64 16
+  store i64 %fn, ptr %e2, align 8
+  %idxp = getelementptr i64, ptr %idxs, i64 %k
+  %idx = load i64, ptr %idxp, align 8
+  %e3 = getelementptr i8, ptr %e, i64 24
+  store i64 %idx, ptr %e3, align 8
+  %w = mul i64 %slot, {JC_ENTRY_SIZE // 8}
+  %outp = getelementptr i64, ptr %out, i64 %k
+  store i64 %w, ptr %outp, align 8
+  %k1 = add i64 %k, 1
+  %more = icmp ult i64 %k1, %n
+  br i1 %more, label %loop, label %done
+done:
+  ret void
 }}
 """
