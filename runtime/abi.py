@@ -29,9 +29,9 @@ import inspect
 from typing import NamedTuple
 
 from . import helpers as _helpers
-from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS
+from .state import offset_of, STATE_LAYOUT_VERSION, TLB_ENTRIES as _TLB_N, TLB_ENTRY_WORDS, TLBI_LOG_ENTRIES as _TLBI_N
 
-ABI_VERSION = 8          # bump when the meaning of a format below changes
+ABI_VERSION = 9          # bump when the meaning of a format below changes
 M64 = (1 << 64) - 1
 
 # ---- state offsets used by generated code ------------------------------------
@@ -57,6 +57,9 @@ OFF_LINES = offset_of("lines")
 LINE_IRQ, LINE_FIQ, LINE_SERROR, LINE_VIRQ, LINE_VFIQ = 1, 2, 4, 8, 16
 OFF_EXC = {k: offset_of("exc_" + k) for k in ("ec", "iss", "far", "flags")}
 OFF_EXCL = {k: offset_of("excl_" + k) for k in ("addr", "size", "valid")}
+OFF_TLBI_N = offset_of("tlbi_n")
+OFF_TLBI_LOG = offset_of("tlbi_log")
+OFF_CODE_VMAP_PTR = offset_of("code_vmap_ptr")
 
 # ---- exit codes (returned by block functions and by the dispatcher) ----------
 EXIT_OK = 0            # (block) continue with the next block
@@ -220,6 +223,7 @@ assert TLB_ENTRIES == 1 << TLB_BITS and TLB_ENTRY_SIZE == 32
 
 
 TLB_FOLD = PAGE_BITS + TLB_BITS     # the page number's bits above the index are folded in (XOR)
+TLB_VA_PAGE = ((1 << 56) - 1) & PAGE_MASK    # VA[55:12] of a tag: what TLBI by VA names (tags ignored)
 
 
 def tlb_index(va: int) -> int:
@@ -228,6 +232,35 @@ def tlb_index(va: int) -> int:
     apart (a kernel's text and its data, its image and its linear map)
     do not evict each other."""
     return (va >> PAGE_BITS ^ va >> TLB_FOLD) & (TLB_ENTRIES - 1)
+
+
+# ---- the TLBI log (CpuState.tlbi_n, tlbi_log; code_vmap_ptr) -----------------
+# A TLBI by VA at EL1 (VAE1, VALE1, VAAE1, VAALE1, +IS) that does not trap and
+# names a page not on the code map is done by generated code: it empties the
+# soft TLB's entry of the page, if it holds it, and appends the page to the log
+# (full: the runtime's path).  The runtime empties the log (Cpu.drain_tlbi_log)
+# before anything reads the MMU's TLB: the MMU drops the page's entries, the
+# JIT the page in the soft TLBs it keeps for other ELs.  An entry: the page's
+# address (as runtime/mmu.py tlbi_target reads it from Xt) | 1 if
+# not last-level only (table entries too: the walk cache is emptied).
+# The code map: CODE_VMAP_BITS bits (engine memory), bit code_vmap_index(page)
+# set for every virtual page translated code came from (never cleared:
+# a stale bit only sends that page's TLBI to the runtime).
+TLBI_LOG_ENTRIES = _TLBI_N
+CODE_VMAP_BITS = 16
+
+
+def pack_tlbi_log(page: int, all_levels: bool) -> int:
+    return page | int(all_levels)
+
+
+def unpack_tlbi_log(entry: int) -> tuple[int, bool]:
+    return entry & PAGE_MASK, bool(entry & 1)
+
+
+def code_vmap_index(page: int) -> int:
+    """The code map's bit of a virtual page (must match the emitter's)."""
+    return (page >> PAGE_BITS ^ page >> (PAGE_BITS + CODE_VMAP_BITS)) & ((1 << CODE_VMAP_BITS) - 1)
 
 
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------

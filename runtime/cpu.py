@@ -16,7 +16,7 @@ from .state import CpuState
 from .memory import PhysMemory, Unmapped, ACC_ALIGN, ACC_UNPRIV
 from .clock import make_clock
 from .devices.timer import GenericTimer
-from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, fault_exception
+from .mmu import Mmu, MmuFault, READ, WRITE, FETCH, EL10, fault_exception
 from .sysregs import SysRegs, el0_allowed
 from .sysreg_defs import SCTLR, HCR
 from .exceptions import (GuestException, WatchHit, data_abort, isv_iss, undefined, FSC_ALIGNMENT,
@@ -86,6 +86,9 @@ class Cpu:
         # translations; the MMU issue's soft TLB will flush.
         self.ic_observers: list = []
         self.tlbi_observers: list = []
+        # Told about each TLBI by VA generated code did itself (the page), when
+        # the runtime takes it from the log (drain_tlbi_log): the JIT's other soft TLBs.
+        self.tlbi_log_observers: list = []
         self.sysregs.reset()
         # System time and the CPU's Generic Timer (its outputs go to the GIC: the board wires them)
         self.clock = make_clock(clock, self.state)
@@ -339,6 +342,18 @@ class Cpu:
             self.mem.write(pa, size, value)
         except Unmapped as u:
             raise data_abort(_fault_va(va, pa, u), FSC_EXTERNAL, write=True, isv=_isv(size, isv)) from None
+
+    def drain_tlbi_log(self) -> None:
+        """The TLBI by VA that generated code did (runtime/abi.py "the TLBI
+        log"), given to the MMU and the log's observers, in order."""
+        s = self.state
+        entries = list(s.tlbi_log[:s.tlbi_n])
+        s.tlbi_n = 0
+        for e in entries:
+            page, all_levels = abi.unpack_tlbi_log(e)
+            self.mmu.tlbi_va(EL10, page, all_levels)
+            for obs in self.tlbi_log_observers:
+                obs(page)
 
     def fetch_pa(self, pc: int) -> int:
         """The physical address of an instruction fetch at ``pc`` (raises the

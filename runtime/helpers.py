@@ -107,6 +107,22 @@ def sys_inline(key: int, el: int):
     return _sysop_traps(d, el) if el < 2 else 0
 
 
+def tlbi_inline(key: int, el: int):
+    """For generated code: whether the SYS operation ``key`` at ``el`` is a
+    TLBI by VA it may do itself (runtime/abi.py "the TLBI log": at EL1,
+    TLBI VAE1, VALE1, VAAE1, VAALE1 and their IS forms, when HCR_EL2.TTLB
+    does not trap it): None if not, else (the HCR_EL2 bits that trap it,
+    whether it names table entries too, not only the last level).  Must
+    agree with ``sys``."""
+    d = D.SYSOPS_BY_KEY.get(key)
+    if d is None or el != 1 or d.name not in _TLBI_VA_EL1:
+        return None
+    return _sysop_traps(d, el), "VALE" not in d.name and "VAALE" not in d.name
+
+
+_TLBI_VA_EL1 = frozenset(f"TLBI_{op}{s}" for op in ("VAE1", "VALE1", "VAAE1", "VAALE1") for s in ("", "IS"))
+
+
 def _dc(cpu, d, va):
     if d.name == "DC_ZVA":
         # DC ZVA zeroes one 64-byte block (DCZID_EL0.BS = 4: 2**4 words);

@@ -197,6 +197,8 @@ class Mmu:
         LDTR/STTR at EL1 use 0).  Raises MmuFault.  With translation off the
         result is the flat address and entry None (the caller checks the PA
         size: data and instruction accesses report it differently)."""
+        if self.cpu.state.tlbi_n:
+            self.cpu.drain_tlbi_log()             # TLBI by VA that generated code did (runtime/abi.py)
         c = self._regs_of.get(el)
         if c is None:
             c = self._regs_of[el] = self._regs_for(el)
@@ -283,6 +285,15 @@ class Mmu:
         faults are MmuFault(fsc, level, stage, *fault_args)."""
         stride = grain - 3
         level, table_bits = start, 0
+        leaf_key = None
+        if walk_cache is not None and start < 3:
+            # The last-level table of this address, found before from these cached
+            # table descriptors (as valid as they are: cleared with them).
+            leaf_key = (base, addr >> (grain + stride))
+            got = walk_cache.get(leaf_key)
+            if got is not None:
+                base, table_bits = got
+                level = 3
         while True:
             shift = grain + (3 - level) * stride
             index = addr >> shift & ((1 << (first_bits if level == start else stride)) - 1)
@@ -305,6 +316,8 @@ class Mmu:
                     raise MmuFault(FSC_ADDR_SIZE, level, stage, *fault_args)
                 table_bits |= desc >> 59
                 level += 1
+                if level == 3 and leaf_key is not None:
+                    walk_cache[leaf_key] = (base, table_bits)
                 continue
             # block (levels 1-2) or page (level 3) descriptor
             if level < 3 and not _block_allowed(grain, level):
@@ -417,6 +430,8 @@ class Mmu:
         operation names is always correct; by-VA operations drop that page
         in every ASID of the regime, by-ASID ones that ASID's entries, the
         others everything."""
+        if self.cpu.state.tlbi_n:
+            self.cpu.drain_tlbi_log()                             # (those generated code did: in order)
         regime, page = tlbi_target(name, value)
         if page is None:
             if name in ASID_OPS:
@@ -424,12 +439,18 @@ class Mmu:
             else:
                 self.flush()
             return
+        self.tlbi_va(regime, page, "VALE" not in name and "VAALE" not in name)
+        self.generation += 1
+
+    def tlbi_va(self, regime: int, page: int, all_levels: bool) -> None:
+        """The page's entries go, in every ASID (and the walk cache, unless
+        the operation was last-level only).  Without a new generation: that
+        is for the caller (the JIT's TLBI log: its soft TLB is done)."""
         vpn = page >> PAGE & _VPN_MASK                            # VA[55:12]: tags ignored
         for k in self._by_page.pop((regime, vpn), ()):
             self.tlb.pop(k, None)
-        if "VALE" not in name and "VAALE" not in name:            # not last level: table entries too
+        if all_levels:                                            # not last level: table entries too
             self.walk_cache.clear()
-        self.generation += 1
 
     def _tlbi_asid(self, value: int) -> None:
         """TLBI ASIDE1(IS): the entries of the ASID in Xt[63:48] go (the

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import ctypes
 
-STATE_LAYOUT_VERSION = 4
+STATE_LAYOUT_VERSION = 5
 SYSREG_SLOTS = 512
 TLB_ENTRIES = 4096             # soft TLB: entries of TLB_ENTRY_WORDS u64 {read tag, write tag, addend, pad}
 TLB_ENTRY_WORDS = 4            # (the format of an entry is runtime/abi.py's)
+TLBI_LOG_ENTRIES = 32          # TLBI by VA done by generated code, for the runtime (runtime/abi.py)
 
 u8, u32, u64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64
 
@@ -69,6 +70,11 @@ class CpuState(ctypes.Structure):
         # The trace buffer's next free entry and its end (host addresses;
         # equal, 0, when not tracing): runtime/abi.py "the trace buffer".
         ("trace_ptr", u64), ("trace_end", u64),
+        # TLBI by VA that generated code did itself (the soft TLB's entry dropped
+        # there) and the MMU's TLB has yet to see (runtime/abi.py "the TLBI log"),
+        # and the map of virtual pages that may hold translated code (a page on
+        # it takes the runtime's path).
+        ("tlbi_n", u64), ("tlbi_log", u64 * TLBI_LOG_ENTRIES), ("code_vmap_ptr", u64),
     ]
 
 

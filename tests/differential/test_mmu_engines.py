@@ -8,7 +8,7 @@ import pytest
 from a64jit.runloop import run_engine
 from a64jit.runtime.cpu import Cpu
 from a64jit.runtime.memory import PhysMemory
-from a64jit.runtime.sysreg_defs import SCTLR
+from a64jit.runtime.sysreg_defs import SCTLR, HCR
 from a64jit.translator.engine import create_engine
 from tests.asm import asm
 from tests.runtime.pagetables import Tables, AF, AP_RO, MAIR
@@ -196,6 +196,76 @@ def test_tlbi_by_asid_makes_non_global_remaps_visible():
     """, setup=_remap_then_tlbi())
     assert r["x"][20] == 3 * (1 + 256) + 3 * (2 + 512) and r["exc"][0][0] == 0x3C
     assert stats.modules_dropped >= 1                 # the old FN_A code, checked again: gone
+
+
+@pytest.mark.parametrize("op,n", [("vaale1is", 1), ("vae1", 1), ("vale1is", 40), ("vaae1is", 40)])
+def test_tlbi_by_va_done_by_generated_code(op, n):
+    """TLBI by VA of a data page (no code on it: generated code does it and
+    logs it for the runtime): the page is read through the old mapping, its
+    leaf descriptor changed, ``n`` TLBIs issued (40: the log fills and the
+    runtime takes the rest), and it reads through the new one; the same on
+    the interpreter."""
+    def setup(cpu, t):
+        cpu.mem.write(DATA_PA + 0x2000, 8, 1)
+        cpu.mem.write(DATA_PA + 0x3000, 8, 2)
+        leaf = t.map(DATA_VA + 0x2000, DATA_PA + 0x2000, AF)
+        cpu.state.x[10] = TABLES_VA + (leaf - t.root)
+        cpu.state.x[11] = cpu.mem.read(leaf, 8) + 0x1000
+    r, stats = both(f"""
+        mov x1, #{DATA_VA:#x}
+        add x1, x1, #0x2000
+        mov x5, #{DATA_VA:#x}
+        ldr x2, [x1]                    // 1, through the old mapping (now in the TLBs)
+        ldr x6, [x5]                    // another page, kept
+        str x11, [x10]
+        dsb ish
+        lsr x9, x1, #12
+        mov x4, #{n}
+    1:  tlbi {op}, x9
+        subs x4, x4, #1
+        b.ne 1b
+        dsb ish
+        isb
+        ldr x3, [x1]                    // 2, through the new one
+        ldr x7, [x5]
+        brk #1
+    """, setup=setup)
+    assert r["x"][2] == 1 and r["x"][3] == 2 and r["x"][6] == r["x"][7] and r["exc"][0][0] == 0x3C
+    assert stats.tlbi_inline == n - (n > 32)        # (the 33rd: the log is full, the runtime's path)
+
+
+def test_tlbi_by_va_of_a_code_page_and_trapped_tlbi_take_the_runtime_path():
+    """A TLBI by VA of a page that holds translated code goes to the runtime
+    (which drops the code): the remapped function runs its new code; with
+    HCR_EL2.TTLB set it traps to EL2 (EC 0x18) on both engines."""
+    from tests.runtime.pagetables import NG
+
+    def setup(cpu, t):
+        cpu.mem.write_bytes(FN_A, asm("movz x0, #1; ret"))
+        cpu.mem.write_bytes(FN_B, asm("movz x0, #2; ret"))
+        leaf = t.map(FN_VA, FN_A, AF | AP_RO | NG)
+        cpu.state.x[10] = TABLES_VA + (leaf - t.root)
+        cpu.state.x[11] = cpu.mem.read(leaf, 8) - FN_A + FN_B
+    r, stats = both(f"""
+        mov x1, #{FN_VA:#x}
+        blr x1
+        mov x20, x0                     // 1
+        str x11, [x10]
+        dsb ish
+        lsr x9, x1, #12
+        tlbi vaale1is, x9
+        dsb ish
+        isb
+        blr x1
+        mov x21, x0                     // 2
+        brk #1
+    """, setup=setup)
+    assert r["x"][20] == 1 and r["x"][21] == 2 and stats.tlbi_inline == 0
+
+    def trapping(cpu, t):
+        cpu.sysregs.set("HCR_EL2", cpu.sysregs.get("HCR_EL2") | HCR.TTLB)
+    r, stats = both("mov x9, #0x200; tlbi vaale1is, x9; brk #1", setup=trapping)
+    assert r["exc"][0][0] == 0x18 and stats.tlbi_inline == 0
 
 
 @pytest.mark.parametrize("src", [

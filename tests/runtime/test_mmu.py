@@ -148,6 +148,41 @@ def test_global_and_asid_tagged_entries_and_tlbi():
     assert not mmu.tlb
 
 
+def test_walk_cache_after_last_level_and_other_tlbi():
+    """A re-walk after a last-level TLBI by VA reads only the leaf (the
+    table descriptors and the last-level table are cached); a table
+    descriptor changed and made visible by a TLBI that is not last-level
+    (and only then) is walked through."""
+    cpu, t = make()
+    mmu = cpu.mmu
+    reads = []
+    orig = mmu._read_desc
+    mmu._read_desc = lambda addr, va, level, s2: reads.append(level) or orig(addr, va, level, s2)
+    leaf = t.map(0x1000, RAM, AF)
+    t.map(0x2000, RAM + 0x1000, AF)                       # the same last-level table
+    assert mmu.translate(0x1000, M.READ, 1)[0] == RAM and reads == [0, 1, 2, 3]
+    del reads[:]
+    assert mmu.translate(0x2000, M.READ, 1)[0] == RAM + 0x1000 and reads == [3]
+    cpu.mem.write(leaf, 8, RAM + 0x5000 | AF | 3)
+    mmu.tlbi("TLBI_VALE1IS", 0x1)
+    del reads[:]
+    assert mmu.translate(0x1000, M.READ, 1)[0] == RAM + 0x5000 and reads == [3]
+    # another last-level table for the same 2 MiB: the L2 descriptor changes
+    t2 = Tables(cpu.mem, RAM + (20 << 20), 12, 48)
+    new_leaf_table = t2._alloc(0x1000)
+    cpu.mem.write(new_leaf_table + 8, 8, RAM + 0x7000 | AF | 3)          # page 0x1000 -> RAM + 0x7000
+    table = t.root
+    for lv in range(t.start, 2):
+        table = cpu.mem.read(table + 8 * t._index(0x1000, lv), 8) & ((1 << 48) - 1) & ~0xFFF
+    l2_slot = table + 8 * t._index(0x1000, 2)
+    cpu.mem.write(l2_slot, 8, new_leaf_table | 3)
+    mmu.tlbi("TLBI_VALE1IS", 0x1)                         # last level only: the old table may still be used
+    assert mmu.translate(0x1000, M.READ, 1)[0] == RAM + 0x5000
+    mmu.tlbi("TLBI_VAE1IS", 0x1)                          # all levels: the new table
+    del reads[:]
+    assert mmu.translate(0x1000, M.READ, 1)[0] == RAM + 0x7000 and reads == [0, 1, 2, 3]
+
+
 def setup_stage2(cpu, t1, ipa_map):
     """Stage 2: 4K granule, 40-bit IPA starting at level 1 (2 concatenated tables)."""
     s2 = Tables(cpu.mem, RAM + (24 << 20), 12, 40, start=1)

@@ -31,7 +31,8 @@ from ...runtime.abi import (EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPT
                             HELPER_CALL, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR,
                             HELPER_MEM_WRITE_PAIR, HELPER_FP, HELPER_TRACE, TRACE_FULL, unpack_fp_id, HELPER_FNS, HELPER_ARITY, HELPER_KEEPS_CONTEXT, PAGE_BITS, PAGE_MASK,
                             TLB_ENTRY_WORDS, TLB_EMPTY, JC_ENTRIES, JC_ENTRY_SIZE, JC_EMPTY,
-                            OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index)
+                            OFF_HELPER_RET, unpack_info, unpack_isv, unpack_exc_flags, jc_index, tlb_index,
+                            CODE_VMAP_BITS, code_vmap_index)
 from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
 from ...runtime.sysreg_defs import DC_ZVA_KEY as _DC_ZVA_KEY
@@ -90,6 +91,7 @@ class Stats:
         self.tail_insns = 0             # instructions run by the interpreter to end a budget exactly
         self.fp_slow = 0                # FP operations generated code handed to the exact softfloat
         self.tlb_fills = 0              # slow accesses that mapped their page for the inline fast path
+        self.tlbi_inline = 0            # TLBI by VA generated code did itself (the TLBI log)
         self.exit_codes = [0] * 5       # returns from native code by exit code (abi EXIT_*)
         self.dispatch_seconds = 0.0     # wall time inside native code (and the helpers it calls)
         self.calls = [0] * len(HELPER_FNS)   # runtime helper calls (MRS, MSR, SYS, ...) by helper id
@@ -97,6 +99,10 @@ class Stats:
 
     def as_dict(self):
         return dict(self.__dict__)
+
+
+#: A code map with every bit set (every TLBI by VA to the runtime): the state's while no engine owns it
+_ALL_CODE = (ctypes.c_uint8 * (1 << (CODE_VMAP_BITS - 3)))(*([0xFF] * (1 << (CODE_VMAP_BITS - 3))))
 
 
 def _jc_put(jc, pc, ctx, addr, idx) -> int:
@@ -153,7 +159,7 @@ class Translation:
         self.module = module          # module number: blocks of one module chain to each other
 
 
-_VA_PAGE = ((1 << 56) - 1) & PAGE_MASK          # VA[55:12]: what TLBI by VA names (tags ignored)
+_VA_PAGE = abi.TLB_VA_PAGE
 
 
 def _drop_page(tlb, i, page):
@@ -264,15 +270,24 @@ class JitEngine(Engine):
         # TLBI by ASID checks them again before they next run, and only them.
         self._ng_modules: set[int] = set()
         self._fetch_pa: dict[int, int] = {}           # during a translation: VA page -> PA page fetched from
+        # The code map (runtime/abi.py "the TLBI log"): a bit per virtual page hash, set for
+        # every virtual page of va_pages; generated code's TLBI by VA of such a page calls the runtime.
+        self._code_vmap = (ctypes.c_uint8 * (1 << (CODE_VMAP_BITS - 3)))()
+        s.code_vmap_ptr = ctypes.addressof(self._code_vmap)
         cpu.mem.write_observers.append(self._on_write)
         cpu.tlbi_observers.append(self._on_tlbi)
+        cpu.tlbi_log_observers.append(self._on_tlbi_logged)
 
     def close(self) -> None:
         """Stop observing the CPU and give back all linked code (the engine
         must not run again)."""
-        for lst, fn in ((self.cpu.mem.write_observers, self._on_write), (self.cpu.tlbi_observers, self._on_tlbi)):
+        cpu = self.cpu
+        for lst, fn in ((cpu.mem.write_observers, self._on_write), (cpu.tlbi_observers, self._on_tlbi),
+                        (cpu.tlbi_log_observers, self._on_tlbi_logged)):
             if fn in lst:
                 lst.remove(fn)
+        if cpu.state.code_vmap_ptr == ctypes.addressof(self._code_vmap):
+            cpu.state.code_vmap_ptr = ctypes.addressof(_ALL_CODE)     # (this map goes with the engine)
         self.translations.clear()
         self.modules.clear()
         self.code_pages.clear()
@@ -333,6 +348,8 @@ class JitEngine(Engine):
         return (el, mmu.generation) if mmu.enabled(el) else None
 
     def _check_tlb_context(self):
+        if self.state.tlbi_n:
+            self.cpu.drain_tlbi_log()           # (before a kept TLB comes back: _on_tlbi_logged)
         key = self._tlb_context()
         tables = self.cpu.mmu.tables_gen
         if tables != self._tables:
@@ -540,6 +557,16 @@ class JitEngine(Engine):
             self.map_gen += 1                        # checked again before they run (_lookup)
             self.flush_jump_cache()
             request_exit(self.state, PENDING_INVALIDATED)
+
+    def _on_tlbi_logged(self, page):
+        """A TLBI by VA generated code did (runtime/abi.py "the TLBI log"): it
+        emptied the page's entry in the soft TLB; here in the ones kept for
+        other ELs.  (No translation came from the page: not on the code map.)"""
+        self.stats.tlbi_inline += 1
+        if self._tlb_saved:
+            i = tlb_index(page) * _TLB_W
+            for buf, _, _ in self._tlb_saved.values():
+                _drop_page(buf, i, page)
 
     def _recheck_non_global(self):
         """The modules of code from non-global pages leave the jump cache and
@@ -782,7 +809,7 @@ class JitEngine(Engine):
         rec = self.modules[num] = EngineModule(keys, linked, self.map_gen, recipe, indexed, blocks)
         # (One pass per block, with the lookups hoisted: a warm Linux boot
         # registers some 300,000 blocks this way.)
-        translations, slots, addr = self.translations, rec.slots, linked.addr
+        translations, slots, addr, vmap = self.translations, rec.slots, linked.addr, self._code_vmap
         translated = ctx & _CTX_TRANSLATED
         last = None
         fill_pcs, fill_idx = [], []
@@ -815,6 +842,8 @@ class JitEngine(Engine):
             if translated:
                 self.va_pages.setdefault(vpage, set()).add(num)
                 rec.pages[vpage] = page
+                b = code_vmap_index(vpage)
+                vmap[b >> 3] |= 1 << (b & 7)
         n = len(fill_pcs)
         if n:
             # In the jump cache now (as _install, in native code: _jc_put's rule): the first

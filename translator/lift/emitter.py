@@ -33,12 +33,13 @@ from ...runtime.abi import (OFF_SYSREGS, OFF_DAIF, OFF_LINES, OFF_FPSR, pack_fp_
                             HELPER_SYMBOL, HELPER_IDS, HELPER_MEM_READ, HELPER_MEM_WRITE, HELPER_CALL,
                             HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES, TLB_ENTRY_SIZE,
                             TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, TLB_FOLD, PAGE_BITS, PAGE_MASK, FP_OK, pack_info, pack_isv,
-                            pack_exc_flags)
+                            pack_exc_flags, OFF_TLBI_N, OFF_TLBI_LOG, OFF_CODE_VMAP_PTR, TLBI_LOG_ENTRIES,
+                            CODE_VMAP_BITS, TLB_EMPTY, TLB_VA_PAGE as _VA_PAGE)
 from ...runtime.exceptions import EC_DABORT_SAME, FSC_ALIGNMENT, fp_access_syndrome
 from ...runtime.memory import ACC_ALIGN, ACC_UNPRIV
 from ...runtime.sysreg_defs import BY_NAME as _SYSREGS, DC_ZVA_KEY as _DC_ZVA_KEY, HCR
 from ...runtime.sysregs import SLOT as _SLOT, mrs_inline
-from ...runtime.helpers import sys_inline
+from ...runtime.helpers import sys_inline, tlbi_inline
 from ..semantics.ops import Emitter
 from ..fields import MASK, TABLES
 from .. import semantics as _sem  # noqa: F401  (registry)
@@ -1039,6 +1040,10 @@ class LlvmEmitter(Emitter):
             if mask is not None:                      # a cache operation: nothing to do unless it traps
                 self._guarded(mask, name, args, None)
                 return 0
+            plan = tlbi_inline(args[0], self.ctx.el)
+            if plan is not None:
+                self._tlbi_va(args, *plan)
+                return 0
         self.flush()
         self.state_exact()
         self.sync()
@@ -1124,6 +1129,90 @@ class LlvmEmitter(Emitter):
         self.spill()
         self.sync()
         return self._call_helper(pack_info(HELPER_CALL, HELPER_IDS[name]), *args, then=then)
+
+    def _tlbi_va(self, args, mask, all_levels):
+        """TLBI by VA at EL1 (``helpers.tlbi_inline``), done here unless HCR_EL2
+        & ``mask`` traps it, the page may hold translated code (its bit in the
+        code map) or the TLBI log is full: the soft TLB's entry of the page
+        emptied if it holds it (as ``engine._drop_page``), the page appended to
+        the log (runtime/abi.py "the TLBI log"; the runtime gives it to the
+        MMU before its TLB is next read).  Otherwise the runtime's ``sys``.
+        Linux's kernel-text patching (ftrace at boot: some 44,000 times, each
+        through a fixmap page) issues one after every patch.  Registers are
+        unchanged on both paths."""
+        x = args[1]
+        X = x.n if x.__class__ is V else _c(x, 64)
+        n = self.tmp
+        self.tmp = n + 12
+        lines = [
+            f"  %{n} = and i64 {X}, {(1 << 44) - 1}",                    # Xt[43:0] = VA[55:12]
+            f"  %{n + 1} = shl i64 %{n}, {PAGE_BITS}",
+            f"  %{n + 2} = lshr i64 %{n + 1}, 55",
+            f"  %{n + 3} = sub i64 0, %{n + 2}",                          # bit 55 -> bits 63:56
+            f"  %{n + 4} = and i64 %{n + 3}, {_c(0xFF << 56, 64)}",
+            f"  %{n + 5} = or i64 %{n + 1}, %{n + 4}",                    # the page (mmu.tlbi_target)
+            f"  %{n + 6} = lshr i64 %{n + 5}, {PAGE_BITS}",               # abi.code_vmap_index
+            f"  %{n + 7} = lshr i64 %{n + 5}, {PAGE_BITS + CODE_VMAP_BITS}",
+            f"  %{n + 8} = xor i64 %{n + 6}, %{n + 7}",
+            f"  %{n + 9} = and i64 %{n + 8}, {(1 << CODE_VMAP_BITS) - 1}",
+            f"  %{n + 10} = lshr i64 %{n + 9}, 3",
+            f"  %{n + 11} = and i64 %{n + 9}, 7",
+        ]
+        self.lines.extend(lines)
+        page = V(f"%{n + 5}", 64)
+        vmap = self.op(f"load ptr, ptr {self.ptr(OFF_CODE_VMAP_PTR)}{TBAA_STATE}", 64)
+        byte_p = self.op(f"getelementptr i8, ptr {vmap.n}, i64 %{n + 10}", 64)
+        byte = self.op(f"load i8, ptr {byte_p.n}{TBAA_STATE}", 8)
+        bits = self.op(f"zext i8 {byte.n} to i64", 64)
+        bit = self.op(f"lshr i64 {bits.n}, %{n + 11}", 64)
+        code = self.op(f"trunc i64 {bit.n} to i1", 1)
+        count = self.ld(OFF_TLBI_N, 64)
+        full = self.op(f"icmp uge i64 {count.n}, {TLBI_LOG_ENTRIES}", 1)
+        slow = self.op(f"or i1 {code.n}, {full.n}", 1)
+        if mask:
+            t = self.op(f"and i64 {self._hcr().n}, {_c(mask, 64)}", 64)
+            trap = self.op(f"icmp ne i64 {t.n}, 0", 1)
+            slow = self.op(f"or i1 {slow.n}, {trap.n}", 1)
+        fast_l, slow_l, join_l = self.new_label("tlf"), self.new_label("tls"), self.new_label("tlj")
+        self.emit(f"br i1 {slow.n}, label %{slow_l}, label %{fast_l}")
+        before = self.fptr
+        self.start_label(slow_l)
+        self._runtime_path("sys", args, join_l)
+        self.start_label(fast_l)
+        self.fptr = dict(before)
+        # the soft TLB's entry of the page (abi.tlb_index, as the probe computes it)
+        e = self.op(f"lshr i64 {page.n}, {PAGE_BITS - _TLB_SHIFT}", 64)
+        q = self.op(f"lshr i64 {page.n}, {TLB_FOLD - _TLB_SHIFT}", 64)
+        ex = self.op(f"xor i64 {e.n}, {q.n}", 64)
+        off = self.op(f"and i64 {ex.n}, {(TLB_ENTRIES - 1) << _TLB_SHIFT}", 64)
+        ent = self.op(f"getelementptr i8, ptr %s, i64 {off.n}", 64)
+        rp = self.op(f"getelementptr i8, ptr {ent.n}, i64 {OFF_TLB + TLB_READ_TAG}", 64)
+        wp = self.op(f"getelementptr i8, ptr {ent.n}, i64 {OFF_TLB + TLB_WRITE_TAG}", 64)
+        hits = []
+        tags = []
+        for p in (rp, wp):
+            tag = self.op(f"load i64, ptr {p.n}{TBAA_STATE}", 64)
+            tags.append(tag)
+            d = self.op(f"xor i64 {tag.n}, {page.n}", 64)
+            dm = self.op(f"and i64 {d.n}, {_c(_VA_PAGE, 64)}", 64)
+            same = self.op(f"icmp eq i64 {dm.n}, 0", 1)
+            live = self.op(f"icmp ne i64 {tag.n}, {_c(TLB_EMPTY, 64)}", 1)
+            hits.append(self.op(f"and i1 {same.n}, {live.n}", 1))
+        hit = self.op(f"or i1 {hits[0].n}, {hits[1].n}", 1)
+        for p, tag in zip((rp, wp), tags):
+            v = self.op(f"select i1 {hit.n}, i64 {_c(TLB_EMPTY, 64)}, i64 {tag.n}", 64)
+            self.emit(f"store i64 {v.n}, ptr {p.n}{TBAA_STATE}")
+        slot = self.op(f"mul i64 {count.n}, 8", 64)
+        lp = self.op(f"getelementptr i8, ptr %s, i64 {slot.n}", 64)
+        lq = self.op(f"getelementptr i8, ptr {lp.n}, i64 {OFF_TLBI_LOG}", 64)
+        entry = self.op(f"or i64 {page.n}, {int(all_levels)}", 64)          # abi.pack_tlbi_log
+        self.emit(f"store i64 {entry.n}, ptr {lq.n}{TBAA_STATE}")
+        n1 = self.op(f"add i64 {count.n}, 1", 64)
+        self.st(OFF_TLBI_N, n1, 64)
+        self.emit(f"br label %{join_l}")
+        self.start_label(join_l)
+        self.fptr = before
+        self.st(OFF_ICOUNT, self.ic0, 64)
 
     def _dc_zva(self, args):
         """DC ZVA where it does not trap (``ctx.dz``) on a block the soft TLB maps
