@@ -133,6 +133,47 @@ def test_records_round_trip_and_stop_at_damage():
     assert len(out) == 2 and out[-1] == ("end", len(ix.MAGIC) + len(recs[0]))
 
 
+def test_warm_run_reads_its_code_from_the_object_pack(tmp_path):
+    """The cold run keeps its modules' code images in the index's object
+    pack: with every code-cache file deleted, a warm run still lifts
+    nothing (at most the two resident functions, the dispatcher and the
+    jump-cache filler, are compiled again)."""
+    cold = child(tmp_path)
+    packs = [f[:-len(".idx")] + ".objs" for f in index_files(tmp_path)]
+    assert len(packs) == 1 and os.path.getsize(packs[0]) > 10_000
+    for d, _, files in os.walk(tmp_path):
+        for f in files:
+            if f.endswith(".obj"):
+                os.unlink(os.path.join(d, f))
+    warm = child(tmp_path)
+    st = warm["stats"]
+    assert st["blocks_lifted"] == 0 and st["llvm_compiles"] <= 2 and st["pack_reads"] == st["index_modules"] > 0
+    assert warm["out"] == cold["out"] and warm["insns"] == cold["insns"]
+
+
+def test_object_pack_round_trip_damage_and_tail(tmp_path):
+    path = str(tmp_path / "ns.objs")
+    p = ix.ObjectPack(path)
+    k1, k2, k3 = "11" * 32, "22" * 32, "33" * 32
+    p.put(k1, b"first image")
+    p.put(k2, b"second")
+    p.put(k1, b"ignored: already there")
+    assert p.get(k1) is None                   # (appended by this run: read from the code cache)
+    p.close()
+    q = ix.ObjectPack(path)
+    assert q.get(k1) == b"first image" and q.get(k2) == b"second" and q.get(k3) is None
+    q.close()
+    data = bytearray(open(path, "rb").read())
+    at = data.index(b"second")
+    data[at] ^= 1                              # a flipped bit: that record is not used
+    open(path, "wb").write(bytes(data) + b"\x00" * 7)     # and a torn tail
+    r = ix.ObjectPack(path)
+    assert r.get(k1) == b"first image" and r.get(k2) is None and r.rejected == 1
+    r.put(k3, b"third")                        # after a damaged tail: nothing appended
+    r.close()
+    assert ix.ObjectPack(path).get(k3) is None and os.path.getsize(path) == len(data) + 7
+
+
 def test_two_writers_share_one_file(tmp_path):
     a, b = ix.TranslationIndex(str(tmp_path), "n" * 64), ix.TranslationIndex(str(tmp_path), "n" * 64)
     for i in range(50):

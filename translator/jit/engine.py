@@ -45,6 +45,7 @@ from ..lift.dispatch import dispatcher_ir, jc_fill_ir, DISPATCH_FN, JC_FILL_FN
 from . import entry
 from .cache import open_cache
 from .config import JitConfig, HOT_OPT
+from .loader import is_image
 from .index import TranslationIndex, Recipe, code_hash, code_hasher, words_bytes, namespace as index_namespace
 from .llvm import llvm_jit
 
@@ -85,6 +86,7 @@ class Stats:
         self.index_blocks = 0           # their blocks
         self.index_rejected = 0         # recipes whose bytes had changed
         self.index_seconds = 0.0        # checking recipes' bytes and linking their code
+        self.pack_reads = 0             # code images read from the index's object pack (not the code cache)
         self.modules_dropped = 0        # modules given back (invalidation, tier-up, supersession)
         self.exits = 0                  # returns from native code to the run loop
         self.slow_accesses = 0          # memory accesses generated code handed to the runtime (TLB misses, MMIO...)
@@ -785,7 +787,7 @@ class JitEngine(Engine):
             tr.event("translate", st.icount, pc, st.el, len(batch), sum(b.ninsns for b in batch))
         t1 = time.perf_counter()
         self.stats.lift_seconds += t1 - t0
-        linked = self._compile(batch)
+        linked = self._compile(batch, keep=indexable)
         self.stats.compile_seconds += time.perf_counter() - t1
         blocks = [(b.pc, b.ninsns) for b in batch]
         counted = limit == MAX_BLOCK_INSNS and self.hot_threshold
@@ -908,13 +910,21 @@ class JitEngine(Engine):
         return pages if h.digest() == chash else None
 
     def _linked_from_cache(self, key):
-        """The linked module for an object key, from this process or the disk cache, or None."""
+        """The linked module for an object key, from this process, the index's
+        object pack or the disk cache (then kept in the pack), or None."""
         L = self.llvm
         linked = L.lookup(key)
         if linked is None:
-            obj = L.cached_code(key, self.cache, self.stats)
-            if obj is None:
-                return None
+            pack = self.index.objects if self.index is not None else None
+            obj = pack.get(key) if pack is not None else None
+            if obj is not None:
+                self.stats.pack_reads += 1
+            else:
+                obj = L.cached_code(key, self.cache, self.stats)
+                if obj is None:
+                    return None
+                if pack is not None and is_image(obj):
+                    pack.put(key, obj)
             self.stats.cache_hits += 1
             linked = L.link(key, obj, MODULE_FN)
         return self._acquire(linked)
@@ -983,9 +993,10 @@ class JitEngine(Engine):
         self.stats.blocks_lifted += len(batch)
         return batch
 
-    def _compile(self, batch, opt: int | None = None):
+    def _compile(self, batch, opt: int | None = None, keep: bool = False):
         """The linked module for a batch (from this process, the disk cache
-        or LLVM), held by this engine."""
+        or LLVM), held by this engine; ``keep``: its code image goes to the
+        index's object pack too (a module the index records)."""
         L = self.llvm
         level = self.config.opt if opt is None else opt
         hot = level != self.config.opt
@@ -1001,6 +1012,8 @@ class JitEngine(Engine):
                 self.stats.blocks_compiled += len(batch)
                 self.stats.guest_insns_compiled += sum(b.ninsns for b in batch)
             linked = L.link(key, obj, MODULE_FN)
+            if keep and self.index is not None and is_image(obj):
+                self.index.objects.put(key, obj)
         return self._acquire(linked)
 
     # -- the hot tier -------------------------------------------------------------------

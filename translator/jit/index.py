@@ -26,8 +26,20 @@ whole by one ``write`` on a descriptor opened with O_APPEND (so concurrent
 runs interleave records, never bytes of them).  Loading stops at the first
 damaged record and rewrites the file without it; a file over ``MAX_BYTES``
 is compacted (the last record of each recipe kept); at most ``MAX_FILES``
-namespaces are kept in the directory.  This module is the one place of the
-format: records are packed and unpacked here only.
+namespaces are kept in the directory.
+
+Beside it, the namespace's *object pack* (``ObjectPack``, ``<namespace>.objs``):
+the code images of the recipes' modules, one after another, each with its
+key and a CRC32, appended as they are made or first read from the code
+cache, so that a warm run reads them from one open file (``pread``) instead
+of opening a cache file per module (a warm Linux boot links some 8,000).  A
+copy: the code cache keeps its entries; the pack stops growing at
+``PACK_MAX_BYTES`` and goes with its namespace.  A record whose CRC does not
+match is not used (the code cache is asked); a damaged tail ends the
+records (and this run appends nothing).
+
+This module is the one place of both formats: records are packed and
+unpacked here only.
 """
 from __future__ import annotations
 
@@ -45,6 +57,9 @@ _BLOCK = struct.Struct("<QH")          # block pc, instructions
 _HOT = struct.Struct("<32s32s")        # tier-0 object key, hot-tier object key
 MAX_BYTES = 64 << 20                   # compacted beyond this
 MAX_FILES = 4                          # namespaces kept in the directory
+PACK_MAGIC = b"A64JOBJ1"
+_PACKED = struct.Struct("<32sII")      # object key, length, CRC32 of key + object; then the object
+PACK_MAX_BYTES = 256 << 20             # an object pack grows no further (MAX_FILES of them at most)
 
 
 def code_hasher():
@@ -153,6 +168,92 @@ def unpack_records(data: bytes, start: int = len(MAGIC)):
     yield "end", off
 
 
+class ObjectPack:
+    """A namespace's code images by object key (module docstring), read
+    with ``pread`` from one descriptor; never fails the run (an unreadable
+    or unwritable file is an empty pack).  Used by the engine's thread only."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._table: dict[bytes, tuple[int, int, int]] | None = None   # key -> (offset, length, crc)
+        self._rfd: int | None = None
+        self._wfd: int | None = None
+        self._size = 0
+        self._appendable = True
+        self.reads = self.rejected = 0
+
+    def _load(self):
+        self._table = {}
+        try:
+            self._rfd = os.open(self.path, os.O_RDONLY)
+            size = os.fstat(self._rfd).st_size
+        except OSError:
+            self._rfd = None
+            return
+        if size and os.pread(self._rfd, len(PACK_MAGIC), 0) != PACK_MAGIC:
+            self._appendable = False
+            return
+        off = len(PACK_MAGIC)
+        while off + _PACKED.size <= size:
+            head = os.pread(self._rfd, _PACKED.size, off)
+            if len(head) != _PACKED.size:
+                break
+            key, n, crc = _PACKED.unpack(head)
+            if off + _PACKED.size + n > size:
+                break
+            self._table[key] = (off + _PACKED.size, n, crc)
+            off += _PACKED.size + n
+        if off != size and size:
+            self._appendable = False           # a damaged tail: records after it would be lost
+        self._size = size
+
+    def get(self, key: str) -> bytes | None:
+        if self._table is None:
+            self._load()
+        kb = bytes.fromhex(key)
+        e = self._table.get(kb)
+        if e is None or self._rfd is None or e[0] < 0:
+            return None
+        off, n, crc = e
+        try:
+            data = os.pread(self._rfd, n, off)
+        except OSError:
+            return None
+        if len(data) != n or zlib.crc32(data, zlib.crc32(kb)) != crc:
+            self.rejected += 1
+            return None
+        self.reads += 1
+        return data
+
+    def put(self, key: str, obj: bytes) -> None:
+        if self._table is None:
+            self._load()
+        kb = bytes.fromhex(key)
+        if kb in self._table or not self._appendable or self._size + len(obj) > PACK_MAX_BYTES:
+            return
+        self._table[kb] = (-1, 0, 0)           # (appended by this run: read from the code cache)
+        try:
+            if self._wfd is None:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                self._wfd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                if os.fstat(self._wfd).st_size == 0:
+                    os.write(self._wfd, PACK_MAGIC)
+            os.write(self._wfd, _PACKED.pack(kb, len(obj), zlib.crc32(obj, zlib.crc32(kb))) + obj)
+            self._size += _PACKED.size + len(obj)
+        except OSError:
+            self._appendable = False
+
+    def close(self) -> None:
+        for fd in (self._rfd, self._wfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._rfd = self._wfd = None
+        self._table = None
+
+
 class TranslationIndex:
     """The recipes of one namespace, loaded from and appended to its file
     (``directory/<namespace>.idx``).  Lookups never fail the run: an
@@ -161,6 +262,7 @@ class TranslationIndex:
     def __init__(self, directory: str, namespace: str):
         self.dir = directory
         self.path = os.path.join(directory, namespace[:32] + ".idx")
+        self.objects = ObjectPack(os.path.join(directory, namespace[:32] + ".objs"))
         self._lock = threading.Lock()
         self._recipes: dict[tuple[int, int], list[Recipe]] | None = None
         self._hot: dict[bytes, bytes] = {}
@@ -292,16 +394,18 @@ class TranslationIndex:
         files.sort(reverse=True)
         for _, p in files[MAX_FILES:]:
             if p != self.path:
-                try:
-                    os.unlink(p)
-                except OSError:
-                    pass
+                for q in (p, p[:-len(".idx")] + ".objs"):          # (its object pack goes with it)
+                    try:
+                        os.unlink(q)
+                    except OSError:
+                        pass
 
     def close(self) -> None:
         with self._lock:
             if self._fd is not None and self._fd >= 0:
                 os.close(self._fd)
             self._fd = None
+            self.objects.close()
 
 
 def namespace(llvm_identity: str, layout: str, opt: int, hot_threshold: int, hot_regs: int = 0) -> str:

@@ -42,13 +42,14 @@ def _gf_mul(a: int, b: int) -> int:
 
 
 def _sbox() -> list[int]:
-    """FIPS-197 5.1.1: the multiplicative inverse, then the affine map."""
+    """FIPS-197 5.1.1: the multiplicative inverse, then the affine map.  The
+    inverses from the powers of the generator 3 (inv(3^k) = 3^(255-k))."""
+    exp = [1] * 256
+    for k in range(1, 256):
+        exp[k] = _gf_mul(exp[k - 1], 3)
     inv = [0] * 256
-    for a in range(1, 256):
-        for b in range(1, 256):
-            if _gf_mul(a, b) == 1:
-                inv[a] = b
-                break
+    for k in range(255):
+        inv[exp[k]] = exp[(255 - k) % 255]
     out = []
     for a in range(256):
         x = inv[a]
