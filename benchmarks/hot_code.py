@@ -537,6 +537,8 @@ def main(argv=None):
     bad = [p for p in names if p not in PROGRAMS]
     if bad:
         ap.error(f"unknown programs {bad}; known: {', '.join(PROGRAMS)}")
+    if a.rounds < 1 or a.interp_rounds < 1:
+        ap.error("--rounds and --interp-rounds must be at least 1")
     if a.quick:
         a.rounds, a.interp_rounds = 1, 1
     for tool in (QEMU[0], "gcc"):
