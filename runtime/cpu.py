@@ -23,6 +23,7 @@ from .exceptions import (GuestException, WatchHit, data_abort, isv_iss, undefine
                          FSC_EXTERNAL, FSC_ADDR_SIZE_L0, EC_SP_ALIGN, EC_PC_ALIGN,
                          EC_IABORT_SAME, EC_IABORT_LOWER, EC_DABORT_SAME, EC_DABORT_LOWER, EC_SERROR, EC_ILLEGAL_STATE)
 
+_FPCR_CTX = 3 << 22 | 1 << 24    # FPCR.RMode, FZ: what host FP code cannot honour (abi.pack_ctx fp_host)
 PA_BITS = 44                 # ID_AA64MMFR0_EL1.PARange = 4
 M64 = (1 << 64) - 1
 
@@ -71,6 +72,7 @@ class Cpu:
         # of them UNDEFINED, as on a CPU without FP (which no board builds).
         # Part of the translation context (abi.Ctx.fp): set it before an engine runs.
         self.fp_enabled = True
+        self._ctx_key, self._ctx = None, 0    # compute_ctx's last inputs and result
         # Physical interrupt lines (driven by the interrupt controller: the board)
         # and "something that decides interrupt delivery may have changed" (set
         # by every runtime helper and line change; cleared by a check that finds
@@ -224,6 +226,20 @@ class Cpu:
         alignment checking, MMU on), packed by ``abi.pack_ctx``.  Part of
         every translated block's key."""
         s = self.state
+        tr = self.tracer.ctx_level if self.tracer is not None else 0
+        # What it reads: the system registers (their write generation), PSTATE's
+        # EL and SPSel, FPCR's modes, FP enabled, the trace level.  A run returns
+        # to the dispatcher some 50,000 times a Linux boot, nearly always with
+        # none of them changed.
+        key = (self.sysregs.gen, s.el, s.spsel, s.fpcr & _FPCR_CTX, self.fp_enabled, tr)
+        if key == self._ctx_key:
+            return self._ctx
+        self._ctx_key = key
+        self._ctx = self._compute_ctx(tr)
+        return self._ctx
+
+    def _compute_ctx(self, trace: int) -> int:
+        s = self.state
         sctlr = self.sctlr()
         _, s1, s2, asid, vmid = self.mmu.context(s.el)
         # The ASID keys EL0 code only: translations of EL1 code (the kernel's, from
@@ -232,8 +248,7 @@ class Cpu:
         return abi.pack_ctx(s.el, s.spsel, align_all=bool(sctlr & SCTLR.A),
                             sp_align=bool(sctlr & (SCTLR.SA0 if s.el == 0 else SCTLR.SA)),
                             mmu=s1, stage2=s2, asid=asid if s.el == 0 else 0, vmid=vmid, fp=self.fp_access(),
-                            fp_host=not s.fpcr & (3 << 22 | 1 << 24),
-                            trace=self.tracer.ctx_level if self.tracer is not None else 0,
+                            fp_host=not s.fpcr & _FPCR_CTX, trace=trace,
                             dz=self.dc_zva_allowed())
 
     def dc_zva_allowed(self) -> bool:

@@ -159,6 +159,7 @@ class SysRegs:
     def __init__(self, cpu):
         self.cpu = cpu
         self.regs = cpu.state.sysregs
+        self.gen = 0                       # bumped by every write of a stored register (Cpu.compute_ctx's cache)
         self.devices = {}                  # register name -> device implementing it (attach)
 
     def attach(self, device, names) -> None:
@@ -178,6 +179,7 @@ class SysRegs:
 
     def set(self, name: str, value: int) -> None:
         self.regs[SLOT[name]] = value & M64
+        self.gen += 1
         if name in MMU_REGS:
             self._mmu_changed(name)
 
@@ -190,6 +192,7 @@ class SysRegs:
     def reset(self) -> None:
         for d in D.REGISTERS:
             self.regs[SLOT[d.name]] = d.reset
+        self.gen += 1
         self.cpu.mmu.flush()                       # (what it cached of the registers)
 
     # -- guest access -----------------------------------------------------------
@@ -236,6 +239,7 @@ class SysRegs:
         if d.kind == "special":
             self.cpu.warn(f"{d.name}: special behaviour not implemented, write stored")
         self.regs[SLOT[d.name]] = (value & ~d.res0 | d.res1) & M64
+        self.gen += 1
         if d.name in MMU_REGS:
             self._mmu_changed(d.name)  # what a walk would return may have changed
 

@@ -165,14 +165,20 @@ ROWS = compile_table(encoding.TABLE, encoding.ORDERED)
 
 
 def _build_buckets():
-    top_mask = (NBUCKETS - 1) << BUCKET_SHIFT
+    """Bucket ``key`` (the word's top bits) lists, in table order, the rows
+    whose fixed bits there equal the key's: each row goes to every key its
+    free top bits allow (enumerated as subsets of them)."""
     buckets = [[] for _ in range(NBUCKETS)]
-    for key in range(NBUCKETS):
-        top = key << BUCKET_SHIFT
-        for row in ROWS:
-            m = row.mask & top_mask
-            if top & m == row.value & m:
-                buckets[key].append(row)
+    for row in ROWS:
+        m = row.mask >> BUCKET_SHIFT & (NBUCKETS - 1)
+        v = row.value >> BUCKET_SHIFT & m
+        free = (NBUCKETS - 1) & ~m
+        sub = free
+        while True:
+            buckets[v | sub].append(row)
+            if not sub:
+                break
+            sub = (sub - 1) & free
     return [tuple((r.mask, r.value, r) for r in b) for b in buckets]
 
 

@@ -142,3 +142,45 @@ def test_dc_zva_runs_inline_once_its_page_is_mapped_for_writes():
         assert eng.stats.calls[list(HELPERS).index("sys")] == 1
     finally:
         eng.close()
+
+
+def _engine_for(code, regs, mem):
+    from a64jit.snippet import _make_cpu
+    from a64jit.translator.engine import create_engine
+    cpu = _make_cpu(code, regs, mem, 0x40000000)
+    return cpu, create_engine("jit", cpu, code_range=(0x40000000, 0x40000000 + len(code)), use_cache=False)
+
+
+def test_a_write_fill_maps_the_page_for_reads_too():
+    """A store's slow path maps the page for loads as well (the current EL may
+    read it): the load after it runs inline, only the store leaves native code."""
+    from a64jit.runloop import run_engine
+    code = asm("str x0, [x1]; ldr x2, [x1]; brk #0")
+    cpu, eng = _engine_for(code, {"x0": 0x1234, "x1": 0x10000000}, {0x10000000: bytes(4096)})
+    try:
+        run_engine(eng, cpu, max_insns=100, on_exception=lambda e: "exception", on_halt=lambda: None)
+        assert cpu.state.x[2] == 0x1234
+        assert eng.stats.slow_accesses == 1
+    finally:
+        eng.close()
+
+
+def test_blocks_registered_with_their_module_are_looked_up_exactly():
+    """A batch's later blocks are registered compactly and made Translations
+    when the dispatcher first asks (engine._IDX_BITS): the same fields as the
+    first block's, in the same module, entering the module at their index."""
+    from a64jit.translator.lift.block import MAX_BLOCK_INSNS
+    code = asm("mov x0, #3; 1: subs x0, x0, #1; b.ne 1b; add x1, x1, #1; cbz x1, 2f; mov x2, #5; 2: brk #0")
+    cpu, eng = _engine_for(code, {}, {})
+    try:
+        ctx = cpu.compute_ctx()
+        first = eng._translation(0x40000000, ctx, MAX_BLOCK_INSNS)
+        rec = eng.modules[first.module]
+        assert len(rec.blocks) >= 3
+        for k, (pc, n) in enumerate(rec.blocks):
+            t = eng._lookup(pc, ctx, MAX_BLOCK_INSNS)
+            assert (t.pc, t.end, t.ninsns, t.ctx, t.module, t.idx, t.addr) == \
+                (pc, pc + 4 * n, n, ctx, first.module, k, rec.linked.addr)
+            assert eng._lookup(pc, ctx, MAX_BLOCK_INSNS) is t          # made once
+    finally:
+        eng.close()

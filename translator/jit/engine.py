@@ -19,6 +19,7 @@ so running chains leave the dropped code at their next block boundary.
 """
 from __future__ import annotations
 
+import array
 import collections
 import ctypes
 import time
@@ -36,7 +37,8 @@ from ...runtime.abi import (EXIT_NOTRANS, EXIT_PENDING, EXIT_BUDGET, EXIT_EXCEPT
 from ...runtime.exceptions import GuestException, WatchHit
 from ...runtime.helpers import sys as sys_helper
 from ...runtime.sysreg_defs import DC_ZVA_KEY as _DC_ZVA_KEY
-from ...runtime.memory import RamRegion
+from ...runtime.memory import RamRegion, Unmapped, ACC_UNPRIV
+from ...runtime.cpu import PA_BITS
 from ...runtime.mmu import MmuFault, READ, WRITE, FETCH, ASID_OPS, tlbi_target
 from ..fpops import FP_FNS
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
@@ -159,6 +161,17 @@ class Translation:
         self.addr, self.idx = addr, idx       # the module function, and this block's index in it
         self.pc, self.end, self.ninsns, self.ctx = pc, end, ninsns, ctx
         self.module = module          # module number: blocks of one module chain to each other
+
+
+# ``JitEngine.translations`` holds a Translation, or, for a block registered
+# with its module and not looked up since, the int ``module << _IDX_BITS |
+# index`` (a warm Linux boot registers some 300,000 blocks, most of them
+# reached only through the jump cache and chains, never looked up).
+_IDX_BITS = 20
+
+
+def _module_of(t) -> int:
+    return t >> _IDX_BITS if type(t) is int else t.module
 
 
 _VA_PAGE = abi.TLB_VA_PAGE
@@ -377,22 +390,29 @@ class JitEngine(Engine):
         slow path and invalidate (self-modifying code)."""
         self._check_tlb_context()
         cpu = self.cpu
-        page = va & PAGE_MASK
-        if cpu.watch_pages and page in cpu.watch_pages:
+        if cpu.watch_pages and va & PAGE_MASK in cpu.watch_pages:
             return                               # a debugger watches it: every access comes here
-        is_global, e = True, None
         if self._tlb_key is None:
-            pa_page = page
+            self._fill_slot(va, write, va, None)
         else:
             try:
                 pa, e = cpu.mmu.translate(va, WRITE if write else READ, cpu.state.el)
             except MmuFault:
                 return
-            if e is not None:
-                if e.device:
-                    return                       # Device memory: unaligned accesses must fault
-                is_global = e.is_global
-            pa_page = pa & PAGE_MASK
+            self._fill_slot(va, write, pa, e)
+
+    def _fill_slot(self, va: int, write: bool, pa: int, e):
+        """``_fill_tlb`` once the access is translated: ``pa`` and the MMU's
+        entry ``e`` (None with translation off) of ``va`` at the current EL,
+        with the soft TLB's context checked."""
+        cpu = self.cpu
+        page = va & PAGE_MASK
+        is_global = True
+        if e is not None:
+            if e.device:
+                return                           # Device memory: unaligned accesses must fault
+            is_global = e.is_global
+        pa_page = pa & PAGE_MASK
         try:
             r = cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
         except Exception:
@@ -412,10 +432,45 @@ class JitEngine(Engine):
             # A page that may be written is mapped for writes too: the first
             # store to it then needs no trip of its own through here.
             write = e is None or cpu.mmu.allows(e, WRITE, cpu.state.el)
+        elif e is None or cpu.mmu.allows(e, READ, cpu.state.el):
+            tlb[i + _TLB_READ] = page            # (and a page written is read too: 6,000 trips in a Linux boot)
         if write and pa_page not in self.code_pages:
             tlb[i + _TLB_WRITE] = page
             self._wslots.setdefault(pa_page, []).append(i)
         self.stats.tlb_fills += 1
+
+    def _access(self, va: int, size: int, write: bool, value: int):
+        """The common slow-path access in one pass: an aligned access, no
+        watchpoint, that translates and reaches memory; the soft TLB filled
+        from the same translation.  Returns the value read (0 for a write),
+        or None, having done nothing the guest can see, when the access is
+        not that case (a fault, an unaligned access, a watchpoint, memory
+        nothing backs): then the caller does it the architectural way
+        (``Cpu.read``/``Cpu.write``, then ``_fill_tlb``)."""
+        cpu = self.cpu
+        if va & (size - 1) or cpu.watchpoints:
+            return None
+        self._check_tlb_context()
+        if self._tlb_key is None:
+            if va >> PA_BITS:
+                return None
+            pa, e = va, None
+        else:
+            try:
+                pa, e = cpu.mmu.translate(va, WRITE if write else READ, cpu.state.el)
+            except MmuFault:
+                return None
+        try:
+            if write:
+                cpu.mem.write(pa, size, value)
+                v = 0
+            else:
+                v = cpu.mem.read(pa, size)
+        except Unmapped:
+            return None                          # (raised before any byte or device is touched)
+        if not cpu.watch_pages:
+            self._fill_slot(va, write, pa, e)
+        return v
 
     def _unmap_page_for_writes(self, pa_page):
         """No TLB entry may let stores reach the physical page ``pa_page``."""
@@ -484,7 +539,7 @@ class JitEngine(Engine):
             self._ng_modules.discard(m)
             for k in rec.keys:
                 t = self.translations.get(k)
-                if t is not None and t.module == m:
+                if t is not None and _module_of(t) == m:
                     del self.translations[k]
             for table, pages in ((self.code_pages, rec.phys), (self.va_pages, rec.pages)):
                 for page in pages:
@@ -661,15 +716,19 @@ class JitEngine(Engine):
             # keeps it (the instruction at pc did not retire).
             s.icount += index
             if kind == HELPER_MEM_READ:
-                v = cpu.read(a, size, acc, unpack_isv(isv))
+                v = self._access(a, size, False, 0) if not acc & ACC_UNPRIV else None
+                if v is None:                        # (not the common case: the architectural path)
+                    v = cpu.read(a, size, acc, unpack_isv(isv))
+                    self._fill_tlb(a, False)
                 if size == 16:                       # 128 bits: both helper_ret words
                     s.helper_ret, s.helper_ret2 = v & M64, v >> 64
                 else:
                     s.helper_ret = v
-                self._fill_tlb(a, False)
             elif kind == HELPER_MEM_WRITE:
-                cpu.write(a, size, b | c << 64 if size == 16 else b, acc, unpack_isv(isv))
-                self._fill_tlb(a, True)
+                value = b | c << 64 if size == 16 else b
+                if acc & ACC_UNPRIV or self._access(a, size, True, value) is None:
+                    cpu.write(a, size, value, acc, unpack_isv(isv))
+                    self._fill_tlb(a, True)
             elif kind == HELPER_MEM_READ_PAIR:
                 v1 = cpu.read(a, size, acc)
                 v2 = cpu.read((a + size) & M64, size, acc)
@@ -822,11 +881,12 @@ class JitEngine(Engine):
                 # (A block translated already keeps its translation: a recipe's batch
                 # may hold it; this module's copy is reached by its own chains only.)
                 if old is not None:                   # superseded: its module-mates may chain to it
-                    self._drop_modules({old.module})
-                t = translations[key] = Translation(addr, k, bpc, bpc + 4 * n, n, ctx, num)
-                keys.append(key)
+                    self._drop_modules({_module_of(old)})
                 if k == 0:
-                    result = t
+                    result = translations[key] = Translation(addr, k, bpc, bpc + 4 * n, n, ctx, num)
+                else:                                 # (made when first looked up: _lookup)
+                    translations[key] = num << _IDX_BITS | k
+                keys.append(key)
                 if key[2] == MAX_BLOCK_INSNS:
                     fill_pcs.append(bpc)
                     fill_idx.append(k)
@@ -851,10 +911,10 @@ class JitEngine(Engine):
             # In the jump cache now (as _install, in native code: _jc_put's rule): the first
             # run of each of the module's blocks then needs no trip back here (a warm Linux
             # boot: 285K such trips).
-            words = ctypes.c_uint64 * n
-            pcs, idxs, out = words(*fill_pcs), words(*fill_idx), words()     # (alive through the call)
-            self._jc_fill(self._jc_addr, ctypes.addressof(pcs), ctypes.addressof(idxs), n, ctx, addr,
-                          ctypes.addressof(out))
+            pcs, idxs = array.array("Q", fill_pcs), array.array("Q", fill_idx)    # (alive through the call)
+            out = array.array("Q", bytes(8 * n))
+            self._jc_fill(self._jc_addr, pcs.buffer_info()[0], idxs.buffer_info()[0], n, ctx, addr,
+                          out.buffer_info()[0])
             slots.update(out)
         if translated and ctx & 3 == 0:
             self._ng_modules.add(num)                 # (user code: non-global, its ASID in ctx)
@@ -1026,9 +1086,9 @@ class JitEngine(Engine):
         finished compile requests through the pending word.
         A64JIT_HOT_SYNC=1 compiles synchronously instead."""
         t = self.translations.get((pc, ctx, MAX_BLOCK_INSNS))
-        if t is None or t.module in self.hot_pending:
+        if t is None or _module_of(t) in self.hot_pending:
             return
-        rec = self.modules.get(t.module)
+        rec = self.modules.get(_module_of(t))
         if rec is None or rec.recipe is None:
             return
         recipe, rec.recipe = rec.recipe, None
@@ -1079,8 +1139,8 @@ class JitEngine(Engine):
         rec = self.modules[module]
         for key in rec.keys:
             old = self.translations.get(key)
-            if old is not None and old.module == module:
-                old.addr = linked.addr
+            if type(old) is Translation and old.module == module:
+                old.addr = linked.addr               # (the others are made from rec.linked)
         if rec.indexed:                          # warm runs swap in the same hot code at once
             self.index.add_hot(rec.linked.key, linked.key)
             rec.indexed = False
@@ -1099,7 +1159,13 @@ class JitEngine(Engine):
         after TLB maintenance, a module made with translation on runs again
         only when each of its virtual pages still maps, executable, to the
         physical page its code came from (else it is dropped)."""
-        t = self.translations.get((pc, ctx, limit))
+        key = (pc, ctx, limit)
+        t = self.translations.get(key)
+        if type(t) is int:
+            rec = self.modules[t >> _IDX_BITS]
+            k = t & (1 << _IDX_BITS) - 1
+            n = rec.blocks[k][1]
+            t = self.translations[key] = Translation(rec.linked.addr, k, pc, pc + 4 * n, n, ctx, t >> _IDX_BITS)
         if t is None or not ctx & _CTX_TRANSLATED:
             return t
         rec = self.modules[t.module]
