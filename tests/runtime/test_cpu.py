@@ -235,3 +235,30 @@ def test_128_bit_mmio_access_is_two_64_bit_accesses():
     assert dev.log == [("r", 0x10, 8), ("r", 0x18, 8), ("w", 0x20, 8, 0xBBBB), ("w", 0x28, 8, 0xAAAA)]
     pm.write(0x40000008, 16, (1 << 128) - 2)
     assert pm.read(0x40000008, 16) == (1 << 128) - 2 and pm.read(0x40000000, 8) == 0
+
+
+def test_translation_context_follows_every_input_of_its_cache():
+    """compute_ctx is cached on its inputs (the system registers' write
+    generation, EL, SPSel, FPCR's modes, FP enabled): a change to any of them,
+    by the runtime or by a guest MSR, gives the new context."""
+    from a64jit.runtime import abi
+    from a64jit.runtime.sysreg_defs import SCTLR, BY_NAME
+    cpu, _ = make("nop")
+    c0 = cpu.compute_ctx()
+    assert cpu.compute_ctx() == c0
+    cpu.sysregs.set("SCTLR_EL1", cpu.sysregs.get("SCTLR_EL1") | SCTLR.A)
+    c1 = cpu.compute_ctx()
+    assert c1 != c0 and abi.unpack_ctx(c1) != abi.unpack_ctx(c0)
+    key = BY_NAME["SCTLR_EL1"].key
+    cpu.sysregs.write(key, 0, cpu.sysregs.get("SCTLR_EL1") & ~SCTLR.A)       # a guest MSR
+    assert cpu.compute_ctx() == c0
+    cpu.state.fpcr = 1 << 24                                                 # FZ
+    assert cpu.compute_ctx() != c0
+    cpu.state.fpcr = 0
+    cpu.set_pstate_el(1, 0)
+    assert cpu.compute_ctx() != c0
+    cpu.set_pstate_el(1, 1)
+    cpu.fp_enabled = False
+    assert cpu.compute_ctx() != c0
+    cpu.fp_enabled = True
+    assert cpu.compute_ctx() == c0

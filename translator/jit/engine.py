@@ -51,7 +51,11 @@ from .loader import is_image
 from .index import TranslationIndex, Recipe, code_hash, code_hasher, words_bytes, namespace as index_namespace
 from .llvm import llvm_jit
 
-BATCH_BLOCKS = 64
+# Blocks in one module at most: the block missed and those statically reachable
+# from it.  16, measured on the Linux boot against 64 and 8 (docs/performance.md):
+# cold 254 -> 177 s (161 at 8), cold peak RSS 1,015 -> 653 MB, warm the same
+# within the noise; larger batches mostly lift code that never runs.
+BATCH_BLOCKS = 16
 _SYS_ID = HELPER_FNS.index(sys_helper)
 _KIND_NAMES = {HELPER_MEM_READ: "memory read", HELPER_MEM_WRITE: "memory write",
                HELPER_MEM_READ_PAIR: "memory read pair", HELPER_MEM_WRITE_PAIR: "memory write pair",
@@ -140,7 +144,7 @@ def _closed_loop(batch) -> bool:
     looped = False
     for pc in succ:
         seen, todo = set(), list(succ[pc])
-        while todo:                              # (at most 64 blocks: a search from each)
+        while todo:                              # (at most BATCH_BLOCKS blocks: a search from each)
             t = todo.pop()
             if t in seen or t not in succ:
                 continue
