@@ -52,12 +52,14 @@ from .index import TranslationIndex, Recipe, code_hash, code_hasher, words_bytes
 from .llvm import llvm_jit
 
 # Blocks in one module at most: the block missed and those statically reachable
-# from it.  Measured on the Linux boot (docs/performance.md, session 13): 16
-# blocks make a cold boot 254 -> 177 s and its peak RSS 1,015 -> 653 MB, warm
-# the same; but the hot tier recompiles a module's own blocks only, and smaller
-# batches split hot loops and their callees over modules (hot code 11% slower
-# at 16, measured in pairs).  64 until hot regions are formed apart from tier 0.
-BATCH_BLOCKS = 64
+# from it.  Measured on the Linux boot (docs/performance.md, session 13), 16
+# against 64: cold 283 -> 162 s, cold peak RSS 971 -> 637 MB, warm 7.3 -> 6.4 s
+# (one run each; in sequential runs the same within the noise): larger batches
+# mostly lift code that never runs.  The price, until hot regions are formed
+# apart from tier-0 batches: the hot tier recompiles a module's own blocks only,
+# and smaller batches split hot loops and their callees over modules (the
+# hot-code suite 11% slower, measured in interleaved pairs).
+BATCH_BLOCKS = 16
 _SYS_ID = HELPER_FNS.index(sys_helper)
 _KIND_NAMES = {HELPER_MEM_READ: "memory read", HELPER_MEM_WRITE: "memory write",
                HELPER_MEM_READ_PAIR: "memory read pair", HELPER_MEM_WRITE_PAIR: "memory write pair",
