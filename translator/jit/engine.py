@@ -1093,10 +1093,10 @@ class JitEngine(Engine):
         swapped in (``_finish_hot``) at a return to Python, which the
         finished compile requests through the pending word.
         A64JIT_HOT_SYNC=1 compiles synchronously instead."""
-        t = self.translations.get((pc, ctx, MAX_BLOCK_INSNS))
-        if t is None or _module_of(t) in self.hot_pending:
+        t = self._lookup(pc, ctx, MAX_BLOCK_INSNS)
+        if t is None or t.module in self.hot_pending:
             return
-        rec = self.modules.get(_module_of(t))
+        rec = self.modules.get(t.module)
         if rec is None or rec.recipe is None:
             return
         recipe, rec.recipe = rec.recipe, None
