@@ -153,3 +153,20 @@ def test_guest_runs_the_same_with_lljit_linking(tmp_path):
         d = json.load(open(tmp_path / f"{flag}.json"))
         outs.append((p.stdout, d["instructions"]))
     assert outs[0] == outs[1]
+
+
+def test_a_relocation_out_of_reach_is_an_error_not_truncated_code():
+    """A PC32 whose target lands beyond +-2 GiB of the code (here: the helper,
+    far away) is refused, and its arena space given back, never written cut."""
+    import struct
+    img = bytearray(loader.pack(_object(), "a64_helper"))
+    csize, dsize, stub, exports, relocs, code, data = loader._unpack(bytes(img))
+    # Point the first pending relocation at the helper, 2**40 bytes away.
+    at = len(img) - csize - dsize - len(relocs) * loader._RELOC.size
+    kind, where, target, off, addend = relocs[0]
+    assert kind == loader.PC32                   # (the image's references to its data part)
+    struct.pack_into("<BBBxiq", img, at, loader.PC32, where, loader.HELPER, off, 1 << 40)
+    ld = loader.ObjectLoader(HELPER_ADDR)
+    with pytest.raises(ValueError):
+        ld.load(bytes(img))
+    assert ld._arena is None or ld._arena.live == 0

@@ -476,7 +476,7 @@ class JitEngine(Engine):
                 v = cpu.mem.read(pa, size)
         except Unmapped:
             return None                          # (raised before any byte or device is touched)
-        if not cpu.watch_pages:
+        if not cpu.watch_pages:                  # (kept apart from watchpoints: interp.py empties those alone)
             self._fill_slot(va, write, pa, e)
         return v
 

@@ -299,6 +299,9 @@ class ObjectLoader:
             s = self.helper_addr + value if target == HELPER else bases[target] + value
             addr = bases[where] + at
             if kind == PC32:
+                if not -(1 << 31) <= s - addr < 1 << 31:     # (out of a PC32's reach: never placed)
+                    self.free(LoadedCode(arena, 0, 0, None))
+                    raise ValueError("malformed code image: relocation out of range")
                 ctypes.c_int32.from_address(addr).value = s - addr
             else:
                 ctypes.c_uint64.from_address(addr).value = s & ((1 << 64) - 1)
