@@ -176,6 +176,8 @@ class Board:
         UART receive."""
         self.cpu.timer.update()
         self.rtc.update()
+        if self.uart.unflushed:
+            self.uart.flush_output()
         made = getattr(self.engine, "modules_made", 0)
         if made - self._frozen_at >= FREEZE_EVERY:
             # The JIT's tables (translations, modules) live as long as the run:
@@ -219,6 +221,7 @@ class Board:
     def idle(self) -> str | None:
         """The CPU waits in WFI with nothing pending: skip (or sleep) to the
         next deadline, or wait for input; a reason when nothing can wake it."""
+        self.uart.flush_output()
         d = self._deadline()
         if d is not None:
             self.clock.skip(d)
@@ -281,5 +284,8 @@ class Board:
     def resume(self, max_insns: int | None = None, on_debug=None) -> str:
         """Run the engine ``start`` made until a reason to stop (see ``run``;
         with a debugger also a breakpoint, a watchpoint or DEBUG_INTERRUPT)."""
-        return run_engine(self.engine, self.cpu, max_insns=max_insns, on_exception=self._on_exception,
-                          on_halt=None, events=self, on_debug=on_debug)
+        try:
+            return run_engine(self.engine, self.cpu, max_insns=max_insns, on_exception=self._on_exception,
+                              on_halt=None, events=self, on_debug=on_debug)
+        finally:
+            self.uart.flush_output()

@@ -109,7 +109,18 @@ class Pl011:
         self.irq = irq
         self.warn = warn
         self.level = False           # the UARTINTR output as last driven
+        self.unflushed = False       # characters written to ``out`` since its last flush
         self.reset()
+
+    def flush_output(self) -> None:
+        """Flush ``out`` if characters wait in it.  Each line is flushed at its
+        end; what follows the last one (a shell's prompt) waits for this,
+        which the board calls whenever the CPU idles, at every return to the
+        run loop and when a run ends (a flush per character: 18,000 write
+        calls in a Linux boot)."""
+        if self.unflushed:
+            self.unflushed = False
+            self.out.flush()
 
     def reset(self) -> None:
         """QEMU's pl011_reset values.  Does not drive ``irq`` (the line is
@@ -176,7 +187,11 @@ class Pl011:
     def _transmit(self, value: int) -> None:
         ch = value & 0xFF
         self.out.write(bytes((ch,)))
-        self.out.flush()
+        if ch == 0x0A:
+            self.unflushed = False
+            self.out.flush()
+        else:
+            self.unflushed = True
         if self.cr & CR_LBE:
             self._put_fifo(ch)
         self.ris |= INT_TX

@@ -320,6 +320,25 @@ def test_timeout_stops_a_native_loop(tmp_path):
     assert time.monotonic() - t < 20
 
 
+@pytest.mark.parametrize("engine", ["jit", "interp"])
+def test_a_prompt_without_newline_is_out_while_the_guest_runs(tmp_path, engine):
+    """The UART flushes its stream at each line's end; what follows the last
+    line (a shell's prompt) is flushed by the board at the next return to the
+    run loop, not only when the run ends."""
+    f = flat(tmp_path, UART + say("# ") + "1: add x2, x2, #1; b 1b")
+    p = subprocess.Popen(A64JIT + ["boot", str(f), "--engine", engine], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV)
+    try:
+        got, end = b"", time.monotonic() + 30
+        while len(got) < 2 and time.monotonic() < end:
+            if select.select([p.stdout], [], [], 0.2)[0]:
+                got += os.read(p.stdout.fileno(), 16)
+        assert got == b"# " and p.poll() is None        # out, with the guest still running
+    finally:
+        p.kill()
+        p.communicate()
+
+
 @pytest.mark.parametrize("sig,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 @pytest.mark.parametrize("engine", ["jit", "interp"])
 def test_signal_stops_a_looping_guest(tmp_path, sig, status, engine):

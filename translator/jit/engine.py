@@ -264,6 +264,7 @@ class JitEngine(Engine):
         s.jc_ptr = ctypes.addressof(self.jc)
         self.dispatch = DISPATCH_CFUNC(dispatch_addr)
         self.translations: dict[tuple, Translation] = {}
+        self._index_nth: dict[tuple, int] = {}          # (pc, ctx) -> modules linked from its recipes (several)
         self.code_pages: dict[int, set] = {}          # physical page -> numbers of the modules with code from it
         self.modules: dict[int, EngineModule] = {}    # module number -> module
         self.hot_pending: dict[int, tuple] = {}       # module number -> (future, module key, start time)
@@ -311,6 +312,8 @@ class JitEngine(Engine):
                 lst.remove(fn)
         if cpu.state.code_vmap_ptr == ctypes.addressof(self._code_vmap):
             cpu.state.code_vmap_ptr = ctypes.addressof(_ALL_CODE)     # (this map goes with the engine)
+        if self.index is not None:
+            self._record_finished_hot()
         self.translations.clear()
         self.modules.clear()
         self.code_pages.clear()
@@ -738,17 +741,32 @@ class JitEngine(Engine):
                     cpu.write(a, size, value, acc, unpack_isv(isv))
                     self._fill_tlb(a, True)
             elif kind == HELPER_MEM_READ_PAIR:
-                v1 = cpu.read(a, size, acc)
-                v2 = cpu.read((a + size) & M64, size, acc)
+                # Element by element, each the one-pass way when it can be (an
+                # element that cannot: the architectural path, from that element on).
+                fast = not acc & ACC_UNPRIV
+                v1 = self._access(a, size, False, 0) if fast else None
+                if v1 is None:
+                    fast = False
+                    v1 = cpu.read(a, size, acc)
+                a2 = (a + size) & M64
+                v2 = self._access(a2, size, False, 0) if fast else None
+                if v2 is None:
+                    v2 = cpu.read(a2, size, acc)
                 if size == 8:
                     s.helper_ret, s.helper_ret2 = v1, v2
                 else:
                     s.helper_ret = v1 | v2 << 8 * size
-                self._fill_tlb(a, False)
+                if not fast:
+                    self._fill_tlb(a, False)
             elif kind == HELPER_MEM_WRITE_PAIR:
-                cpu.write(a, size, b, acc)
-                cpu.write((a + size) & M64, size, c, acc)
-                self._fill_tlb(a, True)
+                fast = not acc & ACC_UNPRIV and self._access(a, size, True, b) is not None
+                if not fast:
+                    cpu.write(a, size, b, acc)
+                a2 = (a + size) & M64
+                if not fast or self._access(a2, size, True, c) is None:
+                    cpu.write(a2, size, c, acc)
+                if not fast:
+                    self._fill_tlb(a, True)
             else:
                 raise RuntimeError(f"unknown helper kind {kind}")
             s.icount -= index
@@ -1000,7 +1018,20 @@ class JitEngine(Engine):
     def _from_index(self, pc, ctx):
         t0 = time.perf_counter()
         try:
-            for r in self.index.find(pc, ctx):
+            found = self.index.find(pc, ctx)
+            nth = 0
+            if len(found) > 1:
+                # Recipes made at (pc, ctx) one after another (its module dropped,
+                # lifted again with another batch around it): tried in the order
+                # they were made, from the one made at the miss that many misses
+                # ago, so that a run like the recorded one links the modules it
+                # made at each point (the newest alone leaves out blocks that an
+                # older batch held, which were then lifted again).
+                nth = self._index_nth.get((pc, ctx), 0)
+                oldest = found[::-1]
+                k = nth % len(oldest)
+                found = oldest[k:] + oldest[:k]
+            for r in found:
                 blocks = r.blocks
                 pages = self._recipe_pages(blocks, r.hash)
                 if pages is None:
@@ -1009,6 +1040,8 @@ class JitEngine(Engine):
                 linked = self._linked_from_cache(r.object_key)
                 if linked is None:                    # evicted from the code cache: lift again
                     continue
+                if nth or len(found) > 1:
+                    self._index_nth[(pc, ctx)] = nth + 1
                 st = self.stats
                 st.index_modules += 1
                 st.index_blocks += len(blocks)
@@ -1122,13 +1155,13 @@ class JitEngine(Engine):
             def done(_f):
                 request_exit(state, PENDING_HOT)
             fut.add_done_callback(done)
-            self.hot_pending[t.module] = (fut, key, t0)
+            self.hot_pending[t.module] = (fut, key, t0, rec.linked.key if rec.indexed else None)
         else:
             self._swap(t.module, self._compile(batch, HOT_OPT), t0)
 
     def _finish_hot(self):
         """Link hot-tier modules whose compilation has finished and switch to them."""
-        for m, (fut, key, t0) in list(self.hot_pending.items()):
+        for m, (fut, key, t0, key0) in list(self.hot_pending.items()):
             if not fut.done():
                 continue
             del self.hot_pending[m]
@@ -1140,6 +1173,17 @@ class JitEngine(Engine):
             if m in self.modules:                # not invalidated meanwhile
                 linked = self.llvm.link(key, obj, MODULE_FN)      # (or the one linked meanwhile)
                 self._swap(m, self._acquire(linked), t0)
+            elif key0 is not None:               # dropped meanwhile: a later run swaps it in at once
+                self.index.add_hot(key0, key)
+
+    def _record_finished_hot(self):
+        """At the end of a run: the hot code compiled and not yet swapped in is
+        in the index all the same (a later run swaps it in at once rather
+        than lifting the batch again)."""
+        for fut, key, _, key0 in self.hot_pending.values():
+            if key0 is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
+                self.index.add_hot(key0, key)
+        self.hot_pending.clear()
 
     def _swap(self, module, linked, t0):
         """Switch a module's blocks to the hot code (same block indices); the

@@ -44,6 +44,7 @@ unpacked here only.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import struct
 import threading
@@ -194,15 +195,24 @@ class ObjectPack:
             self._appendable = False
             return
         off = len(PACK_MAGIC)
-        while off + _PACKED.size <= size:
-            head = os.pread(self._rfd, _PACKED.size, off)
-            if len(head) != _PACKED.size:
-                break
-            key, n, crc = _PACKED.unpack(head)
-            if off + _PACKED.size + n > size:
-                break
-            self._table[key] = (off + _PACKED.size, n, crc)
-            off += _PACKED.size + n
+        # The headers read through a mapping of the file, not a pread each
+        # (a warm Linux boot's pack holds some 14,000 images).
+        try:
+            view = mmap.mmap(self._rfd, size, access=mmap.ACCESS_READ) if size else b""
+        except (OSError, ValueError):
+            view = b""
+            off = size + 1                     # (unreadable: an empty pack that is not appended to)
+        try:
+            table, head, hsize = self._table, _PACKED.unpack_from, _PACKED.size
+            while off + hsize <= size:
+                key, n, crc = head(view, off)
+                if off + hsize + n > size:
+                    break
+                table[key] = (off + hsize, n, crc)
+                off += hsize + n
+        finally:
+            if type(view) is mmap.mmap:
+                view.close()
         if off != size and size:
             self._appendable = False           # a damaged tail: records after it would be lost
         self._size = size

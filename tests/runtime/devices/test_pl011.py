@@ -97,10 +97,16 @@ def test_tx_bytes_go_out_and_flush(rig):
     for ch in b"hi\n":
         rig.w(DR, ch, 2)
     assert rig.out.getvalue() == b"hi\n"
-    assert flushed == [b"h", b"hi", b"hi\n"]      # flushed after each byte
+    assert flushed == [b"hi\n"]                  # flushed at the line's end
+    assert not rig.u.unflushed
     assert rig.r(FR) & (TXFF | BUSY | TXFE) == TXFE
     rig.w(DR, 0x141)                             # only the low byte is data
     assert rig.out.getvalue() == b"hi\nA"
+    assert flushed == [b"hi\n"] and rig.u.unflushed     # a prompt waits for the board's flush
+    rig.u.flush_output()
+    assert flushed == [b"hi\n", b"hi\nA"] and not rig.u.unflushed
+    rig.u.flush_output()                         # nothing waiting: no flush
+    assert len(flushed) == 2
     assert rig.warnings == []
 
 
