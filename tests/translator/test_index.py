@@ -115,6 +115,58 @@ def test_hot_tier_code_is_found_again(tmp_path):
     assert warm["out"] == cold["out"] and warm["insns"] == cold["insns"]
 
 
+def relifted():
+    """A function lifted twice in one run with other batches around it: P's
+    first batch holds X (its callee, on another page) and the code after X;
+    a store there (a word never run) drops that module; Z, calling X, then
+    gets X in its batch; P's first recipe no longer matches, and P lifted
+    again leaves X out (translated already).  X never begins a batch."""
+    return asm("""
+        mov x0, #0
+        ldr x9, =0x40201000
+        blr x9                     // P: [P, X, ...]
+        ldr x1, =0x40202100
+        str w0, [x1]               // into P's batch, after X: P's module goes
+        ldr x9, =0x40203000
+        blr x9                     // Z: [Z, X, ...]
+        ldr x9, =0x40201000
+        blr x9                     // P again: [P, ...] without X
+        movz w2, #0x30
+        add w2, w2, w0
+        movz x1, #0x0900, lsl #16
+        strb w2, [x1]
+        movz x0, #0x8400, lsl #16
+        movk x0, #0x0008
+        smc #0
+    1:  b 1b
+        .ltorg
+        .balign 4096
+        mov x19, x30               // P
+        bl 0x2000 + (. - 0x1004)   // -> X
+        mov x30, x19
+        ret
+        .balign 4096
+        add x0, x0, #1             // X
+        ret
+        .balign 4096
+        mov x20, x30               // Z
+        bl . - 0x1004              // -> X
+        mov x30, x20
+        ret""")
+
+
+def test_a_pc_lifted_twice_finds_each_batch_in_the_order_made(tmp_path):
+    """The recipes of P are tried oldest first at its first miss (the newest,
+    tried first, lacked X: the warm run lifted X)."""
+    (tmp_path / "k.bin").write_bytes(relifted())
+    cache = tmp_path / "cache"
+    cold = child(cache, tmp_path / "k.bin")
+    assert cold["out"] == "3" and cold["reason"] == "poweroff"
+    warm = child(cache, tmp_path / "k.bin")
+    assert warm["out"] == "3" and warm["insns"] == cold["insns"]
+    assert warm["stats"]["blocks_lifted"] == 0 and warm["stats"]["llvm_compiles"] == 0
+
+
 def test_records_round_trip_and_stop_at_damage():
     recs = [ix.pack_module(0x40200000, 7, "ab" * 32, b"h" * 16, [(0x40200000, 3), (0x4020000c, 32)]),
             ix.pack_hot("cd" * 32, "ef" * 32),
