@@ -176,8 +176,7 @@ class Board:
         UART receive."""
         self.cpu.timer.update()
         self.rtc.update()
-        if self.uart.unflushed:
-            self.uart.flush_output()
+        self.uart.flush_output()
         made = getattr(self.engine, "modules_made", 0)
         if made - self._frozen_at >= FREEZE_EVERY:
             # The JIT's tables (translations, modules) live as long as the run:

@@ -187,11 +187,9 @@ class Pl011:
     def _transmit(self, value: int) -> None:
         ch = value & 0xFF
         self.out.write(bytes((ch,)))
+        self.unflushed = True
         if ch == 0x0A:
-            self.unflushed = False
-            self.out.flush()
-        else:
-            self.unflushed = True
+            self.flush_output()
         if self.cr & CR_LBE:
             self._put_fifo(ch)
         self.ris |= INT_TX

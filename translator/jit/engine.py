@@ -1040,7 +1040,7 @@ class JitEngine(Engine):
                 linked = self._linked_from_cache(r.object_key)
                 if linked is None:                    # evicted from the code cache: lift again
                     continue
-                if nth or len(found) > 1:
+                if len(found) > 1:
                     self._index_nth[(pc, ctx)] = nth + 1
                 st = self.stats
                 st.index_modules += 1
