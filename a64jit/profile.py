@@ -146,7 +146,8 @@ def collect(board, result, engine: str, tap: ConsoleTap | None = None, sampler: 
                       **{EXIT_NAMES[i]: n for i, n in enumerate(st.exit_codes) if i and n},
                       "slow memory accesses": st.slow_accesses, "FP operations in softfloat": st.fp_slow,
                       "instructions run by the interpreter (budget ends)": st.tail_insns}
-        events["TLB miss"] = st.tlb_fills
+        events["TLB miss (runtime walk)"] = st.tlb_fills
+        events["TLB miss (native walk)"] = st.native_fills
         events["sysreg"] = sum(calls.get(h, 0) for h in SYSREG_HELPERS)
         wall = result.seconds
         translate = st.lift_seconds + st.compile_seconds + st.index_seconds

@@ -24,6 +24,7 @@ Contents:
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import inspect
 from typing import NamedTuple
@@ -45,6 +46,8 @@ OFF_BUDGET = offset_of("budget")
 OFF_PENDING = offset_of("pending")
 OFF_CTX = offset_of("ctx")
 OFF_JC_PTR = offset_of("jc_ptr")
+OFF_REFILL_PTR = offset_of("refill_ptr")
+OFF_EL = offset_of("el")                             # u8
 OFF_HELPER_RET = offset_of("helper_ret")
 OFF_FPCR = offset_of("fpcr")
 OFF_FPSR = offset_of("fpsr")
@@ -261,6 +264,31 @@ def unpack_tlbi_log(entry: int) -> tuple[int, bool]:
 def code_vmap_index(page: int) -> int:
     """The code map's bit of a virtual page (must match the emitter's)."""
     return (page >> PAGE_BITS ^ page >> (PAGE_BITS + CODE_VMAP_BITS)) & ((1 << CODE_VMAP_BITS) - 1)
+
+
+# ---- the native refill (engine memory; its address is CpuState.refill_ptr) ----
+# What translator/lift/refill.py's native front of a64_helper needs to walk
+# stage 1 and fill the soft TLB for a slow-path access (the runtime publishes
+# it: JitEngine._publish_refill, from Mmu.refill_params).  Not read by
+# generated code: the front is linked per process, so these formats are not
+# part of ABI_KEY.  ``valid``: 1 when published for the soft TLB's current
+# context at EL ``el`` (checked against PSTATE.EL); ``split``: 1 for the
+# EL1&0 regime (VA bit 55 selects ``ranges[1]``, TTBR1's), 0 for EL2 (one
+# range); ``ram_*``: the RAM region descriptors and data may come from (its
+# base, size and host address); ``code_map``: address of a bitmap, a bit per
+# 4 KiB page of that RAM (by offset), set while the page holds translated
+# code (never mapped for writes); ``fills``: entries the front filled.
+# A range: ``ok`` (walks from it are 4 KiB-granule walks the front may do),
+# the input size, the mask and value the VA bits from it upwards must have,
+# the output address bits, the start level, its index bits, the table base.
+class RefillRange(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint64) for n in ("ok", "inputsize", "range_mask", "want", "outbits", "start",
+                                               "first_bits", "base")]
+
+
+class Refill(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint64) for n in ("valid", "el", "split", "mair", "ram_base", "ram_size", "ram_host",
+                                               "code_map", "fills")] + [("ranges", RefillRange * 2)]
 
 
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------

@@ -391,6 +391,35 @@ class Mmu:
         return (inputsize, (1 << (top + 1 - inputsize)) - 1, want, no_walk, grain, outbits, start, first_bits,
                 base, mair, wxn, s2)
 
+    def refill_params(self, el: int):
+        """What a native walker (translator/lift/refill.py) needs to do this
+        MMU's stage-1 walks for data accesses at ``el`` (1 or 2) in the
+        common case, or None when there is none it may do (stage 1 off,
+        stage 2 on): (split: the EL1&0 regime, whose VA bit 55 selects the
+        range; MAIR; per range, lower then upper, None when its walks are
+        not 4 KiB-granule walks or fault at once, else (input size, the mask
+        and value of the VA bits above it, output bits, start level, its
+        index bits, table base)).  The parameters are ``_s1_params``'s."""
+        c = self._regs_of.get(el)
+        if c is None:
+            c = self._regs_of[el] = self._regs_for(el)
+        regime, s1, s2 = c[0], c[1], c[2]
+        if not s1 or s2 or el not in (1, 2):
+            return None
+        ranges = []
+        mair = None
+        for upper in ((0, 1) if regime == EL10 else (0,)):
+            key = (regime, upper)
+            p = self._regs_of.get(key)
+            if p is None:
+                p = self._regs_of[key] = self._s1_params(regime, upper)
+            inputsize, range_mask, want, no_walk, grain, outbits, start, first_bits, base, mair, _, _ = p
+            ok = grain == 12 and not no_walk and not base >> outbits
+            ranges.append((inputsize, range_mask, want, outbits, start, first_bits, base) if ok else None)
+        if regime == EL2:
+            ranges.append(None)
+        return regime == EL10, mair, ranges
+
     def _stage2(self, ipa: int, va: int, s1ptw: bool):
         """IPA -> (PA, S2 permissions r=1 w=2 x=4, device, leaf level) for the
         current VMID (AArch64.SecondStageTranslate)."""

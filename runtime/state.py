@@ -56,9 +56,10 @@ class CpuState(ctypes.Structure):
         # pending-event word (interrupt/deadline/halt: leave native code),
         # the translation context of the current PSTATE/SCTLR (part of every
         # block key), a helper's return value (16 bytes: a pair), and the
-        # jump cache's address (for the dispatcher).
+        # jump cache's address (for the dispatcher), and the address of the
+        # soft TLB's native refill parameters (runtime/abi.py "the native refill"; 0: none).
         ("icount", u64), ("budget", u64), ("pending", u64), ("ctx", u64),
-        ("helper_ret", u64), ("helper_ret2", u64), ("jc_ptr", u64), ("_pad1", u64),
+        ("helper_ret", u64), ("helper_ret2", u64), ("jc_ptr", u64), ("refill_ptr", u64),
         # Exception raised by the instruction at ``pc`` (filled by generated
         # code or helpers before an exit): EC, ISS, FAR, and flags: bit 0 FAR
         # valid, bits 15:8 preferred-return offset, bits 23:16 target EL + 1.

@@ -385,3 +385,107 @@ def test_data_on_non_global_pages_follows_the_address_space():
         brk #0
     """, setup=setup)
     assert r["x"][20] == 20 * 3 and r["x"][23] == 40 * 100
+
+
+# The native refill (translator/lift/refill.py): soft-TLB misses on global pages
+# of Normal RAM are walked in native code; everything else, and every access
+# that faults, is the runtime's.  Pages for it (beyond machine()'s):
+RW_VA, RO_VA, NOAF_VA, DEV_VA, NG_VA = 0x80_0000, 0x80_1000, 0x80_2000, 0x80_3000, 0x80_4000
+BLOCK_VA, APT_VA = 0xA0_0000, 0x4000_0000        # a 2 MiB block; a page under APTable[1] (no writes)
+
+
+def _refill_pages():
+    from tests.runtime.pagetables import NG, ATTR_DEVICE
+    return [(RW_VA, RAM + 0x40_0000, AF), (RO_VA, RAM + 0x41_0000, AF | AP_RO), (NOAF_VA, RAM + 0x42_0000, 0),
+            (DEV_VA, RAM + 0x43_0000, AF | ATTR_DEVICE), (NG_VA, RAM + 0x44_0000, AF | NG)]
+
+
+def _refill_setup(cpu, t):
+    t.map(BLOCK_VA, RAM + 0x60_0000, AF, level=2)
+    t.map(APT_VA, RAM + 0x45_0000, AF, table_bits=1 << 62)
+    for va in (RW_VA, RO_VA, BLOCK_VA + 0x12340, APT_VA):
+        cpu.mem.write(cpu.mmu.translate(va, 0, 1)[0], 8, va | 7)
+    cpu.mmu.flush()
+    cpu.sysregs.set("CPACR_EL1", 3 << 20)            # FP/AdvSIMD on at EL1
+
+
+def _mov(reg: str, v: int) -> str:
+    """movz/movk of a 64-bit constant (the assembler's mov takes one instruction's worth)."""
+    parts = [f"movz {reg}, #{v & 0xFFFF:#x}"]
+    parts += [f"movk {reg}, #{v >> s & 0xFFFF:#x}, lsl #{s}" for s in (16, 32, 48) if v >> s & 0xFFFF]
+    return "; ".join(parts)
+
+
+REFILL_CASES = {
+    # every size and pair on a RW page, reads of a read-only page, a block and an
+    # APTable page: one native fill per page, the same values
+    "native": (f"""
+        {_mov('x1', RW_VA)}
+        {_mov('x2', RO_VA)}
+        {_mov('x3', BLOCK_VA + 0x12340)}
+        {_mov('x4', APT_VA)}
+        ldr x10, [x1]
+        movn x9, #0x1234
+        str x9, [x1, #8]
+        strb w9, [x1, #16]
+        strh w9, [x1, #18]
+        str w9, [x1, #20]
+        ldrsb x11, [x1, #16]
+        ldrh w12, [x1, #18]
+        ldr w13, [x1, #20]
+        stp x9, x10, [x1, #32]
+        ldp x14, x15, [x1, #32]
+        stp w9, w10, [x1, #48]
+        ldp w16, w17, [x1, #48]
+        fmov d0, x9
+        mov v0.d[1], x10
+        str q0, [x1, #64]
+        ldr q1, [x1, #64]
+        stp q0, q1, [x1, #96]
+        ldp q2, q3, [x1, #96]
+        fmov x18, d3
+        mov x19, v3.d[1]
+        ldr x20, [x2]
+        ldr x21, [x3]
+        str x21, [x3, #8]
+        ldr x22, [x3, #8]
+        ldr x23, [x4]
+        brk #1
+    """, 0x3C, 4),
+    "write to a read-only page": (f"{_mov('x2', RO_VA)}; ldr x20, [x2]; str x20, [x2, #8]",
+                                  (0x25, 0x40 | 0x0F, RO_VA + 8), 1),
+    "write under APTable[1]": (f"{_mov('x4', APT_VA)}; ldr x20, [x4]; str x20, [x4, #8]",
+                               (0x25, 0x40 | 0x0F, APT_VA + 8), 1),
+    "access flag clear": (f"{_mov('x1', NOAF_VA)}; ldr x20, [x1]", (0x25, 0x0B, NOAF_VA), 0),
+    "device memory: no fill, alignment checked": (
+        f"{_mov('x1', DEV_VA)}; ldr x20, [x1]; ldr x21, [x1, #8]; ldr x22, [x1, #1]", (0x25, 0x21, DEV_VA + 1), 0),
+    "non-global page: the runtime's fill": (f"{_mov('x1', NG_VA)}; str x1, [x1]; ldr x20, [x1]; brk #1", 0x3C, 0),
+    "pair across into a read-only page": (f"{_mov('x1', DATA_VA + 0xFF8)}; movn x9, #5; stp x9, x9, [x1]",
+                                          (0x25, 0x40 | 0x0F, DATA_VA + 0x1000), 0),
+}
+
+
+@pytest.mark.parametrize("case", list(REFILL_CASES))
+def test_native_refill_does_what_the_runtime_would(case):
+    """The same registers, memory and faults as the interpreter, whether the
+    miss was walked in native code (counted) or handed to the runtime: faults
+    (permission, APTable, access flag, alignment on Device memory), Device and
+    non-global pages are never filled natively; a pair running into the next
+    page is done element by element."""
+    src, want, fills = REFILL_CASES[case]
+    # (the first miss is the runtime's: it publishes the parameters the front walks with)
+    warm = f"{_mov('x8', DATA_VA + 0x2000)}; ldr x8, [x8]; "
+    r, stats = both(warm + src, extra=_refill_pages(), setup=_refill_setup)
+    if isinstance(want, tuple):
+        assert r["exc"] == [want]
+    else:
+        assert r["exc"][0][0] == want
+    assert stats.native_fills == fills
+    if case == "native":
+        x = r["x"]
+        assert x[10] == RW_VA | 7 and x[20] == RO_VA | 7 and x[21] == x[22] == (BLOCK_VA + 0x12340) | 7
+        assert x[23] == APT_VA | 7 and x[11] == 0xFFFF_FFFF_FFFF_FFCB and x[12] == 0xEDCB and x[13] == 0xFFFFEDCB
+        assert x[14] == x[18] == 0xFFFF_FFFF_FFFF_EDCB and x[15] == x[19] == x[10]
+        assert (x[16], x[17]) == (0xFFFFEDCB, x[10] & 0xFFFF_FFFF)
+    if case.startswith("non-global"):
+        assert stats.tlb_fills >= 1

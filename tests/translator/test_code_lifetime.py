@@ -77,4 +77,5 @@ def test_mapped_code_does_not_grow_over_thousands_of_patch_cycles():
     assert live1 <= live0 + 2 and live1 <= MODULES_KEPT + 16   # linked code bounded...
     assert mapped1 <= mapped0 + (64 << 10), (mapped0, mapped1)  # ...and so is the memory it maps
     eng.close()
-    assert L.live_modules() <= MODULES_KEPT + 2                # closing gives everything back
+    assert L.live_modules() <= MODULES_KEPT + 4                # closing gives everything back (but the
+    # four resident modules: the dispatcher, the jump-cache filler, the helper front, the write unmapper)

@@ -188,8 +188,9 @@ def test_records_round_trip_and_stop_at_damage():
 def test_warm_run_reads_its_code_from_the_object_pack(tmp_path):
     """The cold run keeps its modules' code images in the index's object
     pack: with every code-cache file deleted, a warm run still lifts
-    nothing (at most the two resident functions, the dispatcher and the
-    jump-cache filler, are compiled again)."""
+    nothing (at most the four resident functions, the dispatcher, the
+    jump-cache filler, the helper front and the write unmapper, are compiled
+    again)."""
     cold = child(tmp_path)
     packs = [f[:-len(".idx")] + ".objs" for f in index_files(tmp_path)]
     assert len(packs) == 1 and os.path.getsize(packs[0]) > 10_000
@@ -199,7 +200,7 @@ def test_warm_run_reads_its_code_from_the_object_pack(tmp_path):
                 os.unlink(os.path.join(d, f))
     warm = child(tmp_path)
     st = warm["stats"]
-    assert st["blocks_lifted"] == 0 and st["llvm_compiles"] <= 2 and st["pack_reads"] == st["index_modules"] > 0
+    assert st["blocks_lifted"] == 0 and st["llvm_compiles"] <= 4 and st["pack_reads"] == st["index_modules"] > 0
     assert warm["out"] == cold["out"] and warm["insns"] == cold["insns"]
 
 

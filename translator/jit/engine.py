@@ -44,6 +44,7 @@ from ..fpops import FP_FNS
 from ..engine import Engine, BUDGET, EXCEPTION, PENDING, NO_CODE, DEBUG
 from ..lift.block import lift_block, module_text, MAX_BLOCK_INSNS, MODULE_FN
 from ..lift.dispatch import dispatcher_ir, jc_fill_ir, DISPATCH_FN, JC_FILL_FN
+from ..lift.refill import helper_front_ir, unmap_writes_ir, FRONT_FN, UNMAP_WRITES_FN
 from . import entry
 from .cache import open_cache
 from .config import JitConfig, HOT_OPT
@@ -76,6 +77,8 @@ BLOCK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64
 # jc_fill(jc, pcs, block indices, n, ctx, module fn, out: word indices) (translator/lift/dispatch.py)
 JC_FILL_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64,
                                  ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+# unmap_writes(tlb, host page) (translator/lift/refill.py)
+UNMAP_WRITES_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64)
 
 
 class Stats:
@@ -103,6 +106,7 @@ class Stats:
         self.tail_insns = 0             # instructions run by the interpreter to end a budget exactly
         self.fp_slow = 0                # FP operations generated code handed to the exact softfloat
         self.tlb_fills = 0              # slow accesses that mapped their page for the inline fast path
+        self.native_fills = 0           # TLB misses the native front walked and filled (refill.py)
         self.tlbi_inline = 0            # TLBI by VA generated code did itself (the TLBI log)
         self.exit_codes = [0] * 5       # returns from native code by exit code (abi EXIT_*)
         self.dispatch_seconds = 0.0     # wall time inside native code (and the helpers it calls)
@@ -244,6 +248,10 @@ class JitEngine(Engine):
                                    self.cache, self.stats)
         self._jc_fill = JC_FILL_CFUNC(L.resident(f'target triple = "{L.triple}"\n' + jc_fill_ir(), JC_FILL_FN,
                                                  self.cache, self.stats))
+        L.install_helper_front(f'target triple = "{L.triple}"\n' + helper_front_ir(), FRONT_FN, self.cache,
+                               self.stats)
+        self._unmap_writes = UNMAP_WRITES_CFUNC(L.resident(f'target triple = "{L.triple}"\n' + unmap_writes_ir(),
+                                                           UNMAP_WRITES_FN, self.cache, self.stats))
         self.stats.compile_seconds += time.perf_counter() - t0
         s = cpu.state
         self.state = s
@@ -254,10 +262,16 @@ class JitEngine(Engine):
         self._jc_addr = (ctypes.addressof(self._jc_mem) + 63) & ~63
         self.jc = (ctypes.c_uint64 * (JC_ENTRIES * _JC_W)).from_address(self._jc_addr)
         self.tlb = s.tlb                    # the soft TLB lives in the state struct
-        self._tlb_saved: dict = {}          # other ELs' TLB context -> (copy of the TLB, its _wslots, its _ngslots)
+        self._tlb_saved: dict = {}          # other ELs' TLB context -> (copy of the TLB, its _ngslots)
         self._tlb_spare: list = []          # buffers for them
-        self._wslots: dict = {}             # physical page -> TLB slots filled for writes to it
         self._ngslots: set = set()          # TLB slots filled from non-global (ASID-tagged) entries
+        # The native refill's parameters (runtime/abi.py): published for the soft
+        # TLB's context when a slow access finds them stale (_publish_refill).
+        self._refill = abi.Refill()
+        self._refill_for = None             # the (soft TLB context, tables) they were last published for
+        self._ram = None                    # the RAM region they describe
+        self._code_map = None               # its bitmap of pages holding translated code
+        s.refill_ptr = ctypes.addressof(self._refill)
         self.flush_jump_cache()
         self.flush_tlb()
         entry.register(self.sptr, self)
@@ -312,6 +326,8 @@ class JitEngine(Engine):
                 lst.remove(fn)
         if cpu.state.code_vmap_ptr == ctypes.addressof(self._code_vmap):
             cpu.state.code_vmap_ptr = ctypes.addressof(_ALL_CODE)     # (this map goes with the engine)
+        if cpu.state.refill_ptr == ctypes.addressof(self._refill):
+            cpu.state.refill_ptr = 0                                  # (every access to the runtime)
         if self.index is not None:
             self._record_finished_hot()
         self.translations.clear()
@@ -331,11 +347,12 @@ class JitEngine(Engine):
     def flush_tlb(self):
         """Empty the soft TLB, and forget the ones kept for other ELs."""
         ctypes.memset(self.tlb, 0xFF, ctypes.sizeof(self.tlb))  # TLB_EMPTY tags: never equal to a probe key
-        self._wslots, self._ngslots = {}, set()
+        self._ngslots = set()
         self._forget_saved_tlbs()
+        self._refill.valid = 0
 
     def _forget_saved_tlbs(self):
-        for buf, _, _ in self._tlb_saved.values():
+        for buf, _ in self._tlb_saved.values():
             self._tlb_spare.append(buf)
         self._tlb_saved.clear()
 
@@ -351,17 +368,17 @@ class JitEngine(Engine):
                 self._tlb_spare.append(saved.pop(k)[0])
             buf = self._tlb_spare.pop() if self._tlb_spare else (ctypes.c_uint64 * len(tlb))()
             ctypes.memmove(buf, tlb, size)
-            saved[old] = (buf, self._wslots, self._ngslots)
+            saved[old] = (buf, self._ngslots)
         else:
             self._forget_saved_tlbs()
         got = saved.pop(key, None)
         if got is not None:
             ctypes.memmove(tlb, got[0], size)
-            self._wslots, self._ngslots = got[1], got[2]
+            self._ngslots = got[1]
             self._tlb_spare.append(got[0])
         else:
             ctypes.memset(tlb, 0xFF, size)
-            self._wslots, self._ngslots = {}, set()
+            self._ngslots = set()
 
     def _tlb_context(self):
         """What the soft TLB's entries are valid for: None with translation
@@ -383,14 +400,16 @@ class JitEngine(Engine):
             # global pages (the kernel's) stay valid, the others go, here and in
             # the other ELs' TLBs.
             self._tables = tables
+            self._refill.valid = 0
             tlb = self.tlb
-            for slots, buf in [(self._ngslots, tlb)] + [(ng, b) for b, _, ng in self._tlb_saved.values()]:
+            for slots, buf in [(self._ngslots, tlb)] + [(ng, b) for b, ng in self._tlb_saved.values()]:
                 for i in slots:
                     buf[i + _TLB_READ] = buf[i + _TLB_WRITE] = TLB_EMPTY
                 slots.clear()
             self._drop_asid_bound(self.cpu.mmu.asid())      # (before any code runs in the new context)
         if key != self._tlb_key:
             old, self._tlb_key = self._tlb_key, key
+            self._refill.valid = 0
             self._switch_tlb(old, key)
 
     def _fill_tlb(self, va: int, write: bool):
@@ -417,6 +436,10 @@ class JitEngine(Engine):
         entry ``e`` (None with translation off) of ``va`` at the current EL,
         with the soft TLB's context checked."""
         cpu = self.cpu
+        if not self._refill.valid:
+            stamp = (self._tlb_key, self._tables, bool(cpu.watchpoints or cpu.watch_pages))
+            if stamp != self._refill_for:
+                self._publish_refill(stamp)
         page = va & PAGE_MASK
         is_global = True
         if e is not None:
@@ -447,8 +470,60 @@ class JitEngine(Engine):
             tlb[i + _TLB_READ] = page            # (and a page written is read too: 6,000 trips in a Linux boot)
         if write and pa_page not in self.code_pages:
             tlb[i + _TLB_WRITE] = page
-            self._wslots.setdefault(pa_page, []).append(i)
         self.stats.tlb_fills += 1
+
+    def _publish_refill(self, stamp):
+        """Publish the native refill's parameters for the soft TLB's current
+        context ``stamp`` (its context, the tables' generation, watching)
+        (runtime/abi.py "the native refill"), or leave it off where the front
+        may not walk: translation off, EL0 (non-global pages), stage 2, a
+        debugger's watchpoints.  Anything that changes the context clears
+        ``valid``; the next slow access publishes again."""
+        r = self._refill
+        r.valid = 0
+        self._refill_for = stamp
+        cpu = self.cpu
+        if self._tlb_key is None or stamp[2]:
+            return
+        el = cpu.state.el
+        p = cpu.mmu.refill_params(el) if el else None
+        ram = self._ram_region()
+        if p is None or ram is None:
+            return
+        split, mair, ranges = p
+        r.el, r.split, r.mair = el, int(split), mair
+        r.ram_base, r.ram_size, r.ram_host = ram.base, ram.size, ram.host_addr
+        for dst, src in zip(r.ranges, ranges):
+            dst.ok = src is not None
+            if src is not None:
+                (dst.inputsize, dst.range_mask, dst.want, dst.outbits, dst.start, dst.first_bits,
+                 dst.base) = src
+        r.valid = 1
+
+    def _ram_region(self):
+        """The largest RAM region (the guest's RAM), with its code-page map
+        (made again, from code_pages, when the region is new)."""
+        rams = [r for r in self.cpu.mem.regions if type(r) is RamRegion]
+        ram = max(rams, key=lambda r: r.size, default=None)
+        if ram is not self._ram:
+            self._ram = ram
+            self._code_map = None
+            if ram is not None:
+                self._code_map = (ctypes.c_uint8 * ((ram.size >> PAGE_BITS) + 7 >> 3))()
+                self._refill.code_map = ctypes.addressof(self._code_map)
+                for page in self.code_pages:
+                    self._mark_code(page, True)
+        return ram
+
+    def _mark_code(self, page: int, on: bool):
+        """Keep the native refill's code-page map (pages of its RAM region)."""
+        ram = self._ram
+        if ram is not None and ram.base <= page < ram.end:
+            k = (page - ram.base) >> PAGE_BITS
+            if on:
+                self._code_map[k >> 3] |= 1 << (k & 7)
+            else:
+                self._code_map[k >> 3] &= ~(1 << (k & 7)) & 0xFF
 
     def _access(self, va: int, size: int, write: bool, value: int):
         """The common slow-path access in one pass: an aligned access, no
@@ -489,12 +564,7 @@ class JitEngine(Engine):
             r = self.cpu.mem.region_of(pa_page, 1 << PAGE_BITS)
         except Exception:
             return
-        host = r.host_addr + (pa_page - r.base)
-        tlb = self.tlb
-        for i in self._wslots.pop(pa_page, ()):          # (the slots its write fills used)
-            tag = tlb[i + _TLB_WRITE]
-            if tag != TLB_EMPTY and (tag + tlb[i + _TLB_ADDEND]) & M64 == host:
-                tlb[i + _TLB_WRITE] = TLB_EMPTY
+        self._unmap_writes(ctypes.addressof(self.tlb), r.host_addr + (pa_page - r.base))   # (every entry)
         self._forget_saved_tlbs()                         # (the other ELs' TLBs: refilled if needed)
 
     # -- linked code ------------------------------------------------------------------
@@ -531,6 +601,8 @@ class JitEngine(Engine):
         """Drop the modules holding code from a page (whole: their blocks may
         chain to each other directly)."""
         mods = self.code_pages.pop(page, None)
+        if mods is not None:
+            self._mark_code(page, False)
         if not mods:
             return
         tr = self.cpu.tracer
@@ -559,6 +631,8 @@ class JitEngine(Engine):
                         mods.discard(m)
                         if not mods:             # (a page no code comes from may be written inline again)
                             del table[page]
+                            if table is self.code_pages:
+                                self._mark_code(page, False)
             self._drop_later(rec.linked)
             self.stats.modules_dropped += 1
             jc, addr = self.jc, rec.linked.addr
@@ -573,6 +647,8 @@ class JitEngine(Engine):
     def invalidate_all(self):
         self._drop_modules(list(self.modules))
         self.translations.clear()
+        for page in self.code_pages:
+            self._mark_code(page, False)
         self.code_pages.clear()
         self.va_pages.clear()
         self.flush_jump_cache()
@@ -607,12 +683,13 @@ class JitEngine(Engine):
             _drop_page(self.tlb, i, page)
             if self._tlb_key is not None:
                 self._tlb_key = (el, gen)
+                self._refill.valid = 0
             saved = self._tlb_saved                   # the other ELs' TLBs: the same, if of this generation
             for k in list(saved):
-                buf, ws, ng = saved.pop(k)
+                buf, ng = saved.pop(k)
                 if k[1] == gen - 1:
                     _drop_page(buf, i, page)
-                    saved[(k[0], gen)] = (buf, ws, ng)
+                    saved[(k[0], gen)] = (buf, ng)
                 else:
                     self._tlb_spare.append(buf)
         else:
@@ -633,7 +710,7 @@ class JitEngine(Engine):
         self.stats.tlbi_inline += 1
         if self._tlb_saved:
             i = tlb_index(page) * _TLB_W
-            for buf, _, _ in self._tlb_saved.values():
+            for buf, _ in self._tlb_saved.values():
                 _drop_page(buf, i, page)
 
     def _recheck_non_global(self):
@@ -924,6 +1001,7 @@ class JitEngine(Engine):
             mods = self.code_pages.get(page)
             if mods is None:
                 mods = self.code_pages[page] = set()
+                self._mark_code(page, True)
                 self._unmap_page_for_writes(page)
             mods.add(num)
             rec.phys.add(page)
@@ -1291,6 +1369,9 @@ class JitEngine(Engine):
             return self._run(budget)
         finally:
             self._release_dead()                 # safe point: native code has returned
+            if self.state.tlbi_n:                # (the MMU sees them when it next looks; the count now)
+                self.cpu.drain_tlbi_log()
+            self.stats.native_fills = self._refill.fills
 
     def _run(self, budget: int):
         s = self.state
@@ -1311,6 +1392,8 @@ class JitEngine(Engine):
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
             self._check_tlb_context()
+            if cpu.watchpoints or cpu.watch_pages:
+                self._refill.valid = 0           # (set by a debugger while stopped: accesses to the runtime)
             if s.il:                             # illegal execution state: the next instruction raises
                 try:
                     cpu.fetch(s.pc)              # (an instruction abort comes first)

@@ -1,7 +1,10 @@
 """The one runtime entry of generated code: ``a64_helper(s, info, a, b, c, pc)``
-(abi.HELPER_SYMBOL), a ctypes callback bound when a module is linked, so
-that linked modules can be shared between engines.  It finds the engine
-that owns the calling CPU state and hands the call to it."""
+(abi.HELPER_SYMBOL), a ctypes callback, so that linked modules can be
+shared between engines.  It finds the engine that owns the calling CPU
+state and hands the call to it.  Generated code is bound to the native
+front of translator/lift/refill.py (``LlvmJit.install_helper_front``),
+which does the soft TLB's commonest misses itself and tail-calls this
+entry for everything else."""
 from __future__ import annotations
 
 import ctypes

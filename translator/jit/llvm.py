@@ -68,6 +68,9 @@ class LlvmJit:
         self._linked: dict[str, LinkedModule] = {}                  # key -> module, held or kept
         self._unused: collections.OrderedDict = collections.OrderedDict()   # key -> module nobody holds (LRU)
         self._resident: dict = {}        # name -> linked module of a function never freed (dispatcher...)
+        # What generated code's a64_helper is: the runtime's entry, or a native
+        # front of it (install_helper_front).
+        self.helper_addr = HELPER_ADDR
         # Our own loader places the lifter's objects (loader.py); LLJIT links
         # what it does not know.  A64JIT_LOADER=0 links everything through LLJIT.
         self.loader = loader.ObjectLoader(HELPER_ADDR)
@@ -168,7 +171,7 @@ class LlvmJit:
             self._nlib += 1
             n = self._nlib
         tracker = llvm.JITLibraryBuilder().add_object_img(obj).export_symbol(name) \
-            .import_symbol(HELPER_SYMBOL, HELPER_ADDR).link(self.lljit, f"a64lib{n}")
+            .import_symbol(HELPER_SYMBOL, self.helper_addr).link(self.lljit, f"a64lib{n}")
         return tracker, tracker[name]
 
     def lookup(self, key: str) -> LinkedModule | None:
@@ -232,6 +235,23 @@ class LlvmJit:
                 key = self.key(text, 0)
                 obj = self.object_code(text, 0, cache, stats, key=key)
                 m = self._resident[name] = self.acquire(self.link(key, obj, name))
+            return m.addr
+
+
+    def install_helper_front(self, text: str, name: str, cache, stats) -> int:
+        """Make the function ``name`` of the module ``text`` what generated
+        code linked from now on calls as a64_helper; its own a64_helper is
+        the runtime's entry.  Once per process (the front of
+        translator/lift/refill.py); returns its address.  (Code linked
+        before calls the runtime's entry directly: the same calls, without
+        the front's fast cases.)"""
+        with self._lock:
+            m = self._resident.get(name)
+            if m is None:
+                assert self.helper_addr == HELPER_ADDR
+                m = self._resident[name] = self.acquire(self.link(self.key(text, 0), self.object_code(
+                    text, 0, cache, stats), name))
+                self.helper_addr = self.loader.helper_addr = m.addr
             return m.addr
 
 
