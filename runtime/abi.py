@@ -191,7 +191,10 @@ def pack_ctx(el: int, spsel: int, align_all: bool, sp_align: bool, mmu: bool, st
     by the virtual PC and this: code at the same VA in another address space is another
     translation.)"""
     return (el | spsel << 2 | int(align_all) << 3 | int(sp_align) << 4 | int(mmu) << 5 | int(stage2) << 6
-            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34 | trace << 35 | int(dz) << 37)
+            | asid << 7 | vmid << 23 | fp << 31 | int(fp_host) << 34 | trace << 35 | int(dz) << CTX_DZ_BIT)
+
+
+CTX_DZ_BIT = 37         # (the native refill's DC ZVA reads it from CpuState.ctx)
 
 
 # Ctx.fp: what an FP/AdvSIMD instruction does at the current EL (AArch64.CheckFPAdvSIMDEnabled,
@@ -207,7 +210,7 @@ FP_TRAP_EL2_TGE = 4     # CPACR_EL1.FPEN with HCR_EL2.TGE: routed to EL2 as Unca
 def unpack_ctx(ctx: int) -> Ctx:
     return Ctx(ctx & 3, ctx >> 2 & 1, bool(ctx >> 3 & 1), bool(ctx >> 4 & 1), bool(ctx >> 5 & 1),
                bool(ctx >> 6 & 1), ctx >> 7 & 0xFFFF, ctx >> 23 & 0xFF, ctx >> 31 & 7, bool(ctx >> 34 & 1),
-               ctx >> 35 & 3, bool(ctx >> 37 & 1))
+               ctx >> 35 & 3, bool(ctx >> CTX_DZ_BIT & 1))
 
 
 # ---- soft TLB (CpuState.tlb; probed inline by generated code) ----------------
@@ -277,7 +280,9 @@ def code_vmap_index(page: int) -> int:
 # range); ``ram_*``: the RAM region descriptors and data may come from (its
 # base, size and host address); ``code_map``: address of a bitmap, a bit per
 # 4 KiB page of that RAM (by offset), set while the page holds translated
-# code (never mapped for writes); ``fills``: entries the front filled.
+# code (never mapped for writes); ``fills``: entries the front filled;
+# ``zva``: 1 when it may do DC ZVA (where Ctx.dz says it does not trap) too
+# (not while a tracer records cache maintenance).
 # A range: ``ok`` (walks from it are 4 KiB-granule walks the front may do),
 # the input size, the mask and value the VA bits from it upwards must have,
 # the output address bits, the start level, its index bits, the table base.
@@ -288,7 +293,7 @@ class RefillRange(ctypes.Structure):
 
 class Refill(ctypes.Structure):
     _fields_ = [(n, ctypes.c_uint64) for n in ("valid", "el", "split", "mair", "ram_base", "ram_size", "ram_host",
-                                               "code_map", "fills")] + [("ranges", RefillRange * 2)]
+                                               "code_map", "fills", "zva")] + [("ranges", RefillRange * 2)]
 
 
 # ---- jump cache (engine memory; its address is CpuState.jc_ptr) --------------

@@ -460,6 +460,10 @@ REFILL_CASES = {
     "device memory: no fill, alignment checked": (
         f"{_mov('x1', DEV_VA)}; ldr x20, [x1]; ldr x21, [x1, #8]; ldr x22, [x1, #1]", (0x25, 0x21, DEV_VA + 1), 0),
     "non-global page: the runtime's fill": (f"{_mov('x1', NG_VA)}; str x1, [x1]; ldr x20, [x1]; brk #1", 0x3C, 0),
+    "dc zva": (f"{_mov('x3', BLOCK_VA + 0x12348)}; dc zva, x3; ldr x21, [x3, #-8]; ldr x22, [x3, #56]; brk #1",
+               0x3C, 1),
+    "dc zva on a read-only page": (f"{_mov('x2', RO_VA + 0x48)}; dc zva, x2", (0x25, 0x40 | 0x0F, RO_VA + 0x48), 0),
+    "dc zva trapped by HCR_EL2.TDZ": (f"{_mov('x3', BLOCK_VA + 0x12348)}; dc zva, x3", 0x18, 0),
     "pair across into a read-only page": (f"{_mov('x1', DATA_VA + 0xFF8)}; movn x9, #5; stp x9, x9, [x1]",
                                           (0x25, 0x40 | 0x0F, DATA_VA + 0x1000), 0),
 }
@@ -475,7 +479,12 @@ def test_native_refill_does_what_the_runtime_would(case):
     src, want, fills = REFILL_CASES[case]
     # (the first miss is the runtime's: it publishes the parameters the front walks with)
     warm = f"{_mov('x8', DATA_VA + 0x2000)}; ldr x8, [x8]; "
-    r, stats = both(warm + src, extra=_refill_pages(), setup=_refill_setup)
+
+    def setup(cpu, t):
+        _refill_setup(cpu, t)
+        if "TDZ" in case:
+            cpu.sysregs.set("HCR_EL2", cpu.sysregs.get("HCR_EL2") | HCR.TDZ)
+    r, stats = both(warm + src, extra=_refill_pages(), setup=setup)
     if isinstance(want, tuple):
         assert r["exc"] == [want]
     else:
@@ -487,5 +496,7 @@ def test_native_refill_does_what_the_runtime_would(case):
         assert x[23] == APT_VA | 7 and x[11] == 0xFFFF_FFFF_FFFF_FFCB and x[12] == 0xEDCB and x[13] == 0xFFFFEDCB
         assert x[14] == x[18] == 0xFFFF_FFFF_FFFF_EDCB and x[15] == x[19] == x[10]
         assert (x[16], x[17]) == (0xFFFFEDCB, x[10] & 0xFFFF_FFFF)
+    if case == "dc zva":
+        assert r["x"][21] == r["x"][22] == 0
     if case.startswith("non-global"):
         assert stats.tlb_fills >= 1

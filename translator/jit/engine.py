@@ -437,7 +437,7 @@ class JitEngine(Engine):
         with the soft TLB's context checked."""
         cpu = self.cpu
         if not self._refill.valid:
-            stamp = (self._tlb_key, self._tables, bool(cpu.watchpoints or cpu.watch_pages))
+            stamp = (self._tlb_key, self._tables, bool(cpu.watchpoints or cpu.watch_pages), cpu.tracer is None)
             if stamp != self._refill_for:
                 self._publish_refill(stamp)
         page = va & PAGE_MASK
@@ -474,7 +474,7 @@ class JitEngine(Engine):
 
     def _publish_refill(self, stamp):
         """Publish the native refill's parameters for the soft TLB's current
-        context ``stamp`` (its context, the tables' generation, watching)
+        context ``stamp`` (its context, the tables' generation, watching, no tracer)
         (runtime/abi.py "the native refill"), or leave it off where the front
         may not walk: translation off, EL0 (non-global pages), stage 2, a
         debugger's watchpoints.  Anything that changes the context clears
@@ -491,7 +491,7 @@ class JitEngine(Engine):
         if p is None or ram is None:
             return
         split, mair, ranges = p
-        r.el, r.split, r.mair = el, int(split), mair
+        r.el, r.split, r.mair, r.zva = el, int(split), mair, int(stamp[3])
         r.ram_base, r.ram_size, r.ram_host = ram.base, ram.size, ram.host_addr
         for dst, src in zip(r.ranges, ranges):
             dst.ok = src is not None
@@ -1392,8 +1392,8 @@ class JitEngine(Engine):
                 self._finish_hot()
             s.ctx = cpu.compute_ctx()
             self._check_tlb_context()
-            if cpu.watchpoints or cpu.watch_pages:
-                self._refill.valid = 0           # (set by a debugger while stopped: accesses to the runtime)
+            if cpu.watchpoints or cpu.watch_pages or cpu.tracer is not None and self._refill.zva:
+                self._refill.valid = 0           # (set while stopped: accesses to the runtime, published again)
             if s.il:                             # illegal execution state: the next instruction raises
                 try:
                     cpu.fetch(s.pc)              # (an instruction abort comes first)

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import ctypes
 
-from ...runtime.abi import (OFF_REFILL_PTR, OFF_EL, OFF_TLB, OFF_HELPER_RET, HELPER_SYMBOL, HELPER_MEM_READ,
-                            HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, TLB_ENTRIES,
+from ...runtime.abi import (OFF_REFILL_PTR, OFF_EL, OFF_CTX, OFF_TLB, OFF_HELPER_RET, HELPER_SYMBOL, HELPER_MEM_READ,
+                            HELPER_MEM_WRITE, HELPER_MEM_READ_PAIR, HELPER_MEM_WRITE_PAIR, HELPER_CALL, HELPER_IDS,
+                            CTX_DZ_BIT, M64, TLB_ENTRIES,
                             TLB_ENTRY_SIZE, TLB_READ_TAG, TLB_WRITE_TAG, TLB_ADDEND, TLB_EMPTY, TLB_FOLD, PAGE_BITS,
                             PAGE_MASK, Refill, RefillRange)
 from ...runtime.memory import ACC_UNPRIV
+from ...runtime.sysreg_defs import DC_ZVA_KEY
+
+ZVA_BYTES = 64                       # DCZID_EL0.BS = 4 (runtime/helpers.py _dc)
 
 FRONT_FN = "a64_helper_front"
 UNMAP_WRITES_FN = "a64_tlb_unmap_writes"
@@ -48,6 +52,8 @@ def _signed(v: int) -> int:
 
 def helper_front_ir() -> str:
     rsize = ctypes.sizeof(RefillRange)
+    zero = "".join(f"  %z{o} = getelementptr i8, ptr %h, i64 {o}\n  store i64 0, ptr %z{o}, align 8\n"
+                   for o in range(0, ZVA_BYTES, 8))
     F = _range_field
     ld = lambda name, reg: (f"  %{reg}p = getelementptr i8, ptr %p, i64 {_R[name]}\n"
                             f"  %{reg} = load i64, ptr %{reg}p, align 8\n")
@@ -67,9 +73,26 @@ entry:
   %pair = or i1 %isrp, %iswp
   %single = or i1 %isr, %isw
   %mem = or i1 %single, %pair
-  br i1 %mem, label %chk, label %slow
+  br i1 %mem, label %chk, label %zvachk
+zvachk:
+  ; DC ZVA where the context lets it run without a trap (Ctx.dz), on the 64-byte block of Xt
+  %iscall = icmp eq i64 %kind, {HELPER_CALL}
+  %hid0 = lshr i64 %info, 8
+  %hid = and i64 %hid0, 255
+  %issys = icmp eq i64 %hid, {HELPER_IDS["sys"]}
+  %iszvakey = icmp eq i64 %a, {DC_ZVA_KEY}
+  %ctxp = getelementptr i8, ptr %s, i64 {OFF_CTX}
+  %ctx = load i64, ptr %ctxp, align 8
+  %dz0 = lshr i64 %ctx, {CTX_DZ_BIT}
+  %dz = and i64 %dz0, 1
+  %hasdz = icmp ne i64 %dz, 0
+  %z1 = and i1 %iscall, %issys
+  %z2 = and i1 %z1, %iszvakey
+  %z3 = and i1 %z2, %hasdz
+  %zvab = and i64 %b, {_signed(M64 & ~(ZVA_BYTES - 1))}
+  br i1 %z3, label %params, label %slow
 chk:
-  %write = or i1 %isw, %iswp
+  %isw0 = or i1 %isw, %iswp
   %size0 = lshr i64 %info, 8
   %size = and i64 %size0, 255
   %acc0 = lshr i64 %info, 16
@@ -101,26 +124,34 @@ chk:
   %s6 = and i1 %s5, %inpage
   br i1 %s6, label %params, label %slow
 params:
+  %zva = phi i1 [ false, %chk ], [ true, %zvachk ]
+  %va = phi i64 [ %a, %chk ], [ %zvab, %zvachk ]
+  %write = phi i1 [ %isw0, %chk ], [ true, %zvachk ]
+  %sz = phi i64 [ %size, %chk ], [ 8, %zvachk ]
   %pp = getelementptr i8, ptr %s, i64 {OFF_REFILL_PTR}
   %p = load ptr, ptr %pp, align 8
   %pnull = icmp eq ptr %p, null
   br i1 %pnull, label %slow, label %pvalid
 pvalid:
-{ld("valid", "valid")}{ld("el", "pel")}  %elp = getelementptr i8, ptr %s, i64 {OFF_EL}
+{ld("valid", "valid")}{ld("el", "pel")}{ld("zva", "pzva")}  %elp = getelementptr i8, ptr %s, i64 {OFF_EL}
   %el8 = load i8, ptr %elp, align 1
   %el = zext i8 %el8 to i64
   %isvalid = icmp ne i64 %valid, 0
   %sameel = icmp eq i64 %el, %pel
   %v1 = and i1 %isvalid, %sameel
-  br i1 %v1, label %range, label %slow
+  %zvaoff = icmp eq i64 %pzva, 0
+  %nozva = and i1 %zva, %zvaoff
+  %zvaok = xor i1 %nozva, true
+  %v1c = and i1 %v1, %zvaok
+  br i1 %v1c, label %range, label %slow
 range:
-{ld("split", "split")}  %b55a = lshr i64 %a, 55
+{ld("split", "split")}  %b55a = lshr i64 %va, 55
   %b55 = and i64 %b55a, 1
   %upper = and i64 %b55, %split
   %roff0 = mul i64 %upper, {rsize}
   %roff = add i64 %roff0, {_RANGE}
   %rg = getelementptr i8, ptr %p, i64 %roff
-{rl("ok", "rok")}{rl("inputsize", "insz")}{rl("range_mask", "rmask")}{rl("want", "want")}{rl("outbits", "outb")}{rl("start", "start")}{rl("first_bits", "fbits")}{rl("base", "base0")}{ld("ram_base", "rbase")}{ld("ram_size", "rsize")}{ld("ram_host", "rhost")}  %top = lshr i64 %a, %insz
+{rl("ok", "rok")}{rl("inputsize", "insz")}{rl("range_mask", "rmask")}{rl("want", "want")}{rl("outbits", "outb")}{rl("start", "start")}{rl("first_bits", "fbits")}{rl("base", "base0")}{ld("ram_base", "rbase")}{ld("ram_size", "rsize")}{ld("ram_host", "rhost")}  %top = lshr i64 %va, %insz
   %topm = and i64 %top, %rmask
   %inrange = icmp eq i64 %topm, %want
   %okr = icmp ne i64 %rok, 0
@@ -136,7 +167,7 @@ walk:
   %ibits = select i1 %atstart, i64 %fbits, i64 9
   %ione = shl i64 1, %ibits
   %imask = sub i64 %ione, 1
-  %ish = lshr i64 %a, %shift
+  %ish = lshr i64 %va, %shift
   %idx = and i64 %ish, %imask
   %idx8 = shl i64 %idx, 3
   %at = add i64 %tbase, %idx8
@@ -206,7 +237,7 @@ leaf:
   %l3 = and i1 %l2, %normal
   %l4 = and i1 %l3, %global
   %l5 = and i1 %l4, %permok
-  %aoff = and i64 %a, %omask
+  %aoff = and i64 %va, %omask
   %pa = or i64 %out, %aoff
   %papage = and i64 %pa, {pm}
   %pgoff = sub i64 %papage, %rbase
@@ -231,11 +262,11 @@ code:
   %wcode = and i1 %write, %iscode
   br i1 %wcode, label %slow, label %fill
 fill:
-  %vpage = and i64 %a, {pm}
+  %vpage = and i64 %va, {pm}
   %hpage = add i64 %rhost, %pgoff
   %addend = sub i64 %hpage, %vpage
-  %ti0 = lshr i64 %a, {PAGE_BITS}
-  %ti1 = lshr i64 %a, {TLB_FOLD}
+  %ti0 = lshr i64 %va, {PAGE_BITS}
+  %ti1 = lshr i64 %va, {TLB_FOLD}
   %ti2 = xor i64 %ti0, %ti1
   %ti = and i64 %ti2, {TLB_ENTRIES - 1}
   %toff0 = mul i64 %ti, {TLB_ENTRY_SIZE}
@@ -259,15 +290,20 @@ fill:
   store i64 %neww, ptr %wtagp, align 8
 {ld("fills", "fills")}  %fills1 = add i64 %fills, 1
   store i64 %fills1, ptr %fillsp, align 8
-  %hostv = add i64 %a, %addend
+  %hostv = add i64 %va, %addend
   %h = inttoptr i64 %hostv to ptr
   %ret = getelementptr i8, ptr %s, i64 {OFF_HELPER_RET}
   %ret2 = getelementptr i8, ptr %s, i64 {OFF_HELPER_RET + 8}
+  br i1 %zva, label %dozva, label %notzva
+dozva:
+{zero}  store i64 0, ptr %ret, align 8
+  ret ptr %ret
+notzva:
   br i1 %write, label %dowrite, label %doread
 doread:
   br i1 %pair, label %rpair, label %rone
 rone:
-  switch i64 %size, label %r16 [ i64 1, label %r1
+  switch i64 %sz, label %r16 [ i64 1, label %r1
                                   i64 2, label %r2
                                   i64 4, label %r4
                                   i64 8, label %r8 ]
@@ -298,7 +334,7 @@ r16:
   store i64 %v16h, ptr %ret2, align 8
   ret ptr %ret
 rpair:
-  %is8 = icmp eq i64 %size, 8
+  %is8 = icmp eq i64 %sz, 8
   br i1 %is8, label %rp8, label %rp4
 rp8:
   %p8a = load i64, ptr %h, align 8
@@ -314,7 +350,7 @@ rp4:
 dowrite:
   br i1 %pair, label %wpair, label %wone
 wone:
-  switch i64 %size, label %w16 [ i64 1, label %w1
+  switch i64 %sz, label %w16 [ i64 1, label %w1
                                   i64 2, label %w2
                                   i64 4, label %w4
                                   i64 8, label %w8 ]
@@ -339,7 +375,7 @@ w16:
   store i64 %c, ptr %hw8, align 8
   ret ptr %ret
 wpair:
-  %ws8 = icmp eq i64 %size, 8
+  %ws8 = icmp eq i64 %sz, 8
   br i1 %ws8, label %wp8, label %wp4
 wp8:
   store i64 %b, ptr %h, align 8
